@@ -1,0 +1,213 @@
+/* config.c - DATADIR/kakuin.conf and environment overrides. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/text.h"
+#include "config/config.h"
+
+#ifndef KN_WEBDIR
+#define KN_WEBDIR "web"
+#endif
+
+static int
+set(char **dst, const char *v)
+{
+	char *c;
+
+	if ((c = strdup(v)) == NULL)
+		return KN_ERR_NOMEM;
+	free(*dst);
+	*dst = c;
+	return 0;
+}
+
+static int
+defaults(struct kn_config *c, const char *datadir)
+{
+	char store[4096];
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(store, sizeof(store), "sqlite:%s/kakuin.db", datadir);
+	if ((rc = set(&c->datadir, datadir)) != 0 ||
+	    (rc = set(&c->store, store)) != 0 ||
+	    (rc = set(&c->listen, "127.0.0.1:8080")) != 0 ||
+	    (rc = set(&c->base_url, "http://127.0.0.1:8080")) != 0 ||
+	    (rc = set(&c->resolver, "")) != 0 ||
+	    (rc = set(&c->dnssec_anchor, "")) != 0 ||
+	    (rc = set(&c->access_log, "-")) != 0 ||
+	    (rc = set(&c->web_dir, KN_WEBDIR)) != 0)
+		return rc;
+	c->workers = 0;
+	c->max_connections = 4096;
+	c->timeout = 30;
+	c->max_body = 1 << 20;
+	return 0;
+}
+
+static int
+set_int(int *dst, const char *key, const char *v, int64_t min, int64_t max,
+    int line)
+{
+	int64_t n;
+
+	if (kn_parse_int64(&n, v, min, max) != 0)
+		return kn_err_set(KN_ERR_CONFIG, key, "%s line %d: %s must be "
+		    "a number from %lld to %lld", KN_CONFIG_FILE, line, key,
+		    (long long)min, (long long)max);
+	*dst = (int)n;
+	return 0;
+}
+
+static int
+apply(struct kn_config *c, const char *key, const char *v, int line)
+{
+	int n = 0, rc;
+
+	if (strcmp(key, "store") == 0)
+		return set(&c->store, v);
+	if (strcmp(key, "listen") == 0)
+		return set(&c->listen, v);
+	if (strcmp(key, "base_url") == 0)
+		return set(&c->base_url, v);
+	if (strcmp(key, "resolver") == 0)
+		return set(&c->resolver, v);
+	if (strcmp(key, "dnssec_anchor") == 0)
+		return set(&c->dnssec_anchor, v);
+	if (strcmp(key, "access_log") == 0)
+		return set(&c->access_log, v);
+	if (strcmp(key, "web_dir") == 0)
+		return set(&c->web_dir, v);
+	if (strcmp(key, "workers") == 0)
+		return set_int(&c->workers, key, v, 0, 256, line);
+	if (strcmp(key, "max_connections") == 0)
+		return set_int(&c->max_connections, key, v, 1, 1000000, line);
+	if (strcmp(key, "timeout") == 0)
+		return set_int(&c->timeout, key, v, 1, 3600, line);
+	if (strcmp(key, "max_body") == 0) {
+		if ((rc = set_int(&n, key, v, 1024, 64 << 20, line)) != 0)
+			return rc;
+		c->max_body = (size_t)n;
+		return 0;
+	}
+	return kn_err_set(KN_ERR_CONFIG, key, "%s line %d: unknown key %s",
+	    KN_CONFIG_FILE, line, key);
+}
+
+int
+kn_config_load(struct kn_config *c, const char *datadir, bool allow_missing)
+{
+	char path[4096], line[KN_CONFIG_MAX_LINE + 2], *key, *val, *eq;
+	const char *env;
+	FILE *f;
+	int rc, n = 0;
+
+	if ((rc = defaults(c, datadir)) != 0)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/%s", datadir, KN_CONFIG_FILE);
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT && allow_missing)
+			goto env;
+		rc = kn_err_set(KN_ERR_CONFIG, NULL, "cannot read %s: %s%s",
+		    path, strerror(errno), errno == ENOENT ? " (run kakuin "
+		    "init first, or pass -d DATADIR)" : "");
+		goto fail;
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (++n > KN_CONFIG_MAX_LINES ||
+		    strlen(line) > KN_CONFIG_MAX_LINE) {
+			fclose(f);
+			rc = kn_err_set(KN_ERR_CONFIG, NULL, "%s line %d: line "
+			    "too long or too many lines", path, n);
+			goto fail;
+		}
+		if ((key = strchr(line, '#')) != NULL)
+			*key = '\0';
+		key = kn_trim(line);
+		if (*key == '\0')
+			continue;
+		if ((eq = strchr(key, '=')) == NULL) {
+			fclose(f);
+			rc = kn_err_set(KN_ERR_CONFIG, NULL, "%s line %d: "
+			    "expected key = value", path, n);
+			goto fail;
+		}
+		*eq = '\0';
+		key = kn_trim(key);
+		val = kn_trim(eq + 1);
+		if ((rc = apply(c, key, val, n)) != 0) {
+			fclose(f);
+			goto fail;
+		}
+	}
+	fclose(f);
+env:
+	if ((env = getenv("KAKUIN_RESOLVER")) != NULL &&
+	    (rc = set(&c->resolver, env)) != 0)
+		goto fail;
+	if ((env = getenv("KAKUIN_STORE")) != NULL && *env != '\0' &&
+	    (rc = set(&c->store, env)) != 0)
+		goto fail;
+	if ((env = getenv("KAKUIN_LISTEN")) != NULL && *env != '\0' &&
+	    (rc = set(&c->listen, env)) != 0)
+		goto fail;
+	return 0;
+fail:
+	kn_config_cleanup(c);
+	return rc;
+}
+
+void
+kn_config_cleanup(struct kn_config *c)
+{
+	free(c->datadir);
+	free(c->store);
+	free(c->listen);
+	free(c->base_url);
+	free(c->resolver);
+	free(c->dnssec_anchor);
+	free(c->access_log);
+	free(c->web_dir);
+	memset(c, 0, sizeof(*c));
+}
+
+int
+kn_config_write_default(const char *datadir, const char *store)
+{
+	char path[4096], def[4096];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", datadir, KN_CONFIG_FILE);
+	snprintf(def, sizeof(def), "sqlite:%s/kakuin.db", datadir);
+	if ((f = fopen(path, "wx")) == NULL)
+		return kn_err_set(KN_ERR_IO, NULL, "cannot create %s: %s",
+		    path, strerror(errno));
+	fprintf(f,
+	    "# kakuin configuration (see docs/configuration.md).\n"
+	    "# Store: the embedded SQLite file here, or a PostgreSQL URI,\n"
+	    "# e.g. store = postgresql://kakuin@db.example/kakuin\n"
+	    "store = %s\n"
+	    "# Address the server listens on, and the URL people reach it "
+	    "by.\n"
+	    "listen = 127.0.0.1:8080\n"
+	    "base_url = http://127.0.0.1:8080\n"
+	    "# DNS: empty for the system resolver, or ADDR@PORT.\n"
+	    "resolver =\n"
+	    "# DNSSEC trust anchor file (e.g. /usr/share/dns/root.key); "
+	    "empty: no validation.\n"
+	    "dnssec_anchor =\n"
+	    "# Access log file, - for standard error, empty for none.\n"
+	    "access_log = -\n"
+	    "# Worker threads (0: one per core), connection cap, per-"
+	    "connection timeout\n"
+	    "# in seconds, and the largest request body in bytes.\n"
+	    "workers = 0\n"
+	    "max_connections = 4096\n"
+	    "timeout = 30\n"
+	    "max_body = 1048576\n", store ? store : def);
+	if (fclose(f) != 0)
+		return kn_err_set(KN_ERR_IO, NULL, "cannot write %s", path);
+	return 0;
+}

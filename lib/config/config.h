@@ -1,0 +1,44 @@
+/*
+ * config.h - the data directory and its configuration file.
+ *
+ * DATADIR/kakuin.conf holds "key = value" lines ('#' starts a comment).
+ * Environment variables override the file for the keys that name one
+ * (KAKUIN_RESOLVER, KAKUIN_STORE, KAKUIN_LISTEN).
+ */
+#ifndef KN_CONFIG_CONFIG_H
+#define KN_CONFIG_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/err.h"
+
+#define KN_CONFIG_FILE "kakuin.conf"
+#define KN_CONFIG_MAX_LINE 1024
+#define KN_CONFIG_MAX_LINES 512
+
+struct kn_config {
+	char	*datadir;
+	char	*store;		/* "sqlite:PATH" or "postgresql://..." */
+	char	*listen;	/* "ADDR:PORT" */
+	char	*base_url;	/* public URL of the server */
+	char	*resolver;	/* "" = system, or ADDR@PORT */
+	char	*dnssec_anchor;	/* trust anchor file, "" = none */
+	char	*access_log;	/* file path, "-" = stderr, "" = off */
+	char	*web_dir;	/* templates and static files */
+	int	 workers;	/* 0 = one per core */
+	int	 max_connections;
+	int	 timeout;	/* seconds per connection */
+	size_t	 max_body;	/* bytes of a request body */
+};
+
+/* Loads DATADIR/kakuin.conf (which must exist unless allow_missing) and
+ * the environment overrides.  Unknown keys are an error naming the line. */
+int	kn_config_load(struct kn_config *c, const char *datadir,
+	    bool allow_missing) KN_WUR;
+void	kn_config_cleanup(struct kn_config *c);
+/* Writes a commented default configuration file for datadir; store may
+ * be NULL for the embedded SQLite file. */
+int	kn_config_write_default(const char *datadir, const char *store) KN_WUR;
+
+#endif

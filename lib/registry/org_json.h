@@ -1,0 +1,28 @@
+/*
+ * org_json.h - organizations as JSON, for the API and the CLI's --json.
+ *
+ * The public view holds what the registry publishes: who, status, since
+ * when, and proven domains.  The officer view adds the status reasons and
+ * history, pending domain claims and their challenge tokens.
+ */
+#ifndef KN_REGISTRY_ORG_JSON_H
+#define KN_REGISTRY_ORG_JSON_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "registry/org.h"
+
+/* New reference, or NULL when out of memory. */
+json_t	*kn_org_to_json(const struct kn_org *org, bool officer);
+json_t	*kn_domain_to_json(const struct kn_domain *d, bool officer);
+/*
+ * Reads descriptive fields from a JSON object into org.  Every value must
+ * be a string (null clears nothing); an unknown key is an error naming it,
+ * unless it is listed in allow (NULL-terminated; may be NULL).
+ */
+int	kn_org_from_json(struct kn_org *org, const json_t *obj,
+	    const char *const *allow) KN_WUR;
+
+#endif

@@ -1,0 +1,23 @@
+/* registry_int.h - helpers shared by the registry's files.  Private. */
+#ifndef KN_REGISTRY_INT_H
+#define KN_REGISTRY_INT_H
+
+#include <stdint.h>
+
+#include "base/buf.h"
+#include "registry/org.h"
+
+struct kn_stmt;
+
+char	*kn__dupcol(struct kn_stmt *st, int col);
+void	 kn__read_domain(struct kn_stmt *st, struct kn_domain *d);
+int	 kn__org_status(struct kn_db *db, int64_t number, char out[12])
+	    KN_WUR;
+int	 kn__org_event(struct kn_db *db, int64_t number, const char *actor,
+	    const char *from, const char *to, const char *reason,
+	    const char *at) KN_WUR;
+int	 kn__audit_org(struct kn_db *db, const char *actor,
+	    const char *action, int64_t number, const char *detail) KN_WUR;
+void	 kn__json_str(struct kn_buf *b, const char *s);
+
+#endif

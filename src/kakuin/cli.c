@@ -1,0 +1,152 @@
+/* cli.c - shared CLI plumbing. */
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "base/err.h"
+#include "kakuin/cli.h"
+#include "store/db.h"
+
+int
+cli_usage(const char *u)
+{
+	fprintf(stderr, "usage: kakuin %s\n", u);
+	return EXIT_USAGE;
+}
+
+int
+cli_fail(struct cli *c, int rc, const char *what)
+{
+	const struct kn_error *e = kn_err_get();
+
+	(void)c;
+	if (e->code == rc && e->msg[0] != '\0')
+		fprintf(stderr, "kakuin: %s: %s\n", what, e->msg);
+	else
+		fprintf(stderr, "kakuin: %s: %s\n", what, kn_strerror(rc));
+	return EXIT_BAD;
+}
+
+int
+cli_fail_json(struct cli *c, int rc, const char *what)
+{
+	const struct kn_error *e = kn_err_get();
+	json_t *j = json_object(), *err = json_object();
+
+	json_object_set_new(err, "code", json_string(kn_errtoken(rc)));
+	if (e->code == rc && e->field[0] != '\0')
+		json_object_set_new(err, "field", json_string(e->field));
+	json_object_set_new(err, "message", json_string(kn_err_msg(rc)));
+	json_object_set_new(j, "error", err);
+	cli_print_json(j);
+	return cli_fail(c, rc, what);
+}
+
+int
+cli_print_json(json_t *j)
+{
+	if (j == NULL) {
+		fprintf(stderr, "kakuin: out of memory\n");
+		return EXIT_BAD;
+	}
+	if (json_dumpf(j, stdout, JSON_INDENT(2) |
+	    JSON_PRESERVE_ORDER) != 0) {
+		json_decref(j);
+		return EXIT_BAD;
+	}
+	putchar('\n');
+	json_decref(j);
+	return 0;
+}
+
+static int
+settle_actor(struct cli *c)
+{
+	struct kn_stmt *st;
+	struct passwd *pw;
+	const char *who = c->as ? c->as : getenv("KAKUIN_OFFICER");
+	int rc;
+
+	if (who == NULL || *who == '\0') {
+		/* Whoever can write the data directory acts as its owner. */
+		pw = getpwuid(getuid());
+		snprintf(c->actor, sizeof(c->actor), "local:%s",
+		    pw ? pw->pw_name : "unknown");
+		return 0;
+	}
+	if ((rc = kn_db_stmt(c->db, &st, "SELECT role FROM users WHERE "
+	    "name = ? AND disabled_at IS NULL")) != 0)
+		return cli_fail(c, rc, "officer");
+	if ((rc = kn_stmt_bind_text(st, 1, who)) == 0)
+		rc = kn_stmt_step(st);
+	kn_stmt_done(st);
+	if (rc != KN_ROW) {
+		fprintf(stderr, "kakuin: officer %s is not an active user "
+		    "(kakuin user list)\n", who);
+		return EXIT_BAD;
+	}
+	snprintf(c->actor, sizeof(c->actor), "user:%s", who);
+	return 0;
+}
+
+int
+cli_open(struct cli *c)
+{
+	int rc;
+
+	if ((rc = kn_config_load(&c->cfg, c->datadir, false)) != 0)
+		return cli_fail(c, rc, "configuration");
+	if ((rc = kn_db_open(&c->db, c->cfg.store)) != 0)
+		return cli_fail(c, rc, "store");
+	if ((rc = kn_db_migrate(c->db, NULL)) != 0)
+		return cli_fail(c, rc, "store migration");
+	return settle_actor(c);
+}
+
+void
+cli_close(struct cli *c)
+{
+	kn_db_close(c->db);
+	c->db = NULL;
+	kn_config_cleanup(&c->cfg);
+}
+
+char *
+cli_secret(const char *var, const char *prompt)
+{
+	struct termios old, noecho;
+	char buf[1100], *nl;
+	const char *v;
+	bool tty;
+
+	if (var != NULL) {
+		if ((v = getenv(var)) == NULL) {
+			fprintf(stderr, "kakuin: environment variable %s is "
+			    "not set\n", var);
+			return NULL;
+		}
+		return strdup(v);
+	}
+	tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+	if (tty) {
+		fprintf(stderr, "%s", prompt);
+		noecho = old;
+		noecho.c_lflag &= ~(tcflag_t)ECHO;
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &noecho);
+	}
+	if (fgets(buf, sizeof(buf), stdin) == NULL)
+		buf[0] = '\0';
+	if (tty) {
+		tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+		fprintf(stderr, "\n");
+	}
+	if ((nl = strchr(buf, '\n')) != NULL)
+		*nl = '\0';
+	v = strdup(buf);
+	explicit_bzero(buf, sizeof(buf));
+	return (char *)v;
+}

@@ -1,0 +1,51 @@
+/*
+ * cli.h - what every CLI noun shares: the data directory, the store, the
+ * acting officer, error reporting and --json output.
+ */
+#ifndef KN_CLI_H
+#define KN_CLI_H
+
+#include <stdbool.h>
+
+#include <jansson.h>
+
+#include "config/config.h"
+
+struct kn_db;
+
+struct cli {
+	const char	*prog;
+	const char	*datadir;
+	const char	*as;		/* --as OFFICER, or NULL */
+	struct kn_config cfg;
+	struct kn_db	*db;
+	char		 actor[96];
+};
+
+/* Exit statuses: 0 done/good, 1 failed/not good, 2 could not process. */
+#define EXIT_BAD 1
+#define EXIT_USAGE 2
+
+/* Loads the configuration, opens and migrates the store, and settles who
+ * acts.  Prints the problem and returns nonzero on failure. */
+int	cli_open(struct cli *c);
+void	cli_close(struct cli *c);
+/* Prints "kakuin: <what>: <detail>" for an error code and returns 1. */
+int	cli_fail(struct cli *c, int rc, const char *what);
+/* Prints a usage line to stderr and returns EXIT_USAGE. */
+int	cli_usage(const char *usage);
+/* Prints JSON (steals the reference) to stdout with a newline. */
+int	cli_print_json(json_t *j);
+/* A JSON error object on stdout for --json callers, then cli_fail(). */
+int	cli_fail_json(struct cli *c, int rc, const char *what);
+/* Reads a secret from environment variable var, or prompts on the
+ * terminal without echo.  Returns a malloc'd string or NULL. */
+char	*cli_secret(const char *var, const char *prompt);
+
+int	cmd_init(struct cli *c, int argc, char **argv);
+int	cmd_serve(struct cli *c, int argc, char **argv);
+int	cmd_org(struct cli *c, int argc, char **argv);
+int	cmd_user(struct cli *c, int argc, char **argv);
+int	cmd_audit(struct cli *c, int argc, char **argv);
+
+#endif

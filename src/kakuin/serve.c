@@ -1,0 +1,50 @@
+/* serve.c - kakuin serve [--listen ADDR:PORT] */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kakuin/cli.h"
+#include "server/server.h"
+#include "store/db.h"
+
+int
+cmd_serve(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "listen", required_argument, NULL, 'l' },
+		{ "access-log", required_argument, NULL, 'a' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *listen = NULL, *alog = NULL;
+	char *dup;
+	int ch, ret;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'l')
+			listen = optarg;
+		else if (ch == 'a')
+			alog = optarg;
+		else
+			return cli_usage("serve [--listen ADDR:PORT] "
+			    "[--access-log FILE|-|'']");
+	}
+	if (optind != argc)
+		return cli_usage("serve [--listen ADDR:PORT]");
+	/* Migrate once here; workers open their own connections. */
+	if (cli_open(c) != 0)
+		return EXIT_BAD;
+	kn_db_close(c->db);
+	c->db = NULL;
+	if (listen != NULL && (dup = strdup(listen)) != NULL) {
+		free(c->cfg.listen);
+		c->cfg.listen = dup;
+	}
+	if (alog != NULL && (dup = strdup(alog)) != NULL) {
+		free(c->cfg.access_log);
+		c->cfg.access_log = dup;
+	}
+	ret = server_run(&c->cfg);
+	cli_close(c);
+	return ret;
+}

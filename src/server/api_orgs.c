@@ -1,0 +1,508 @@
+/* api_orgs.c - JSON API under /api/v1: organizations, domains, tokens. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/text.h"
+#include "dns/dns.h"
+#include "registry/corpnum.h"
+#include "registry/org.h"
+#include "registry/org_json.h"
+#include "server/http.h"
+#include "store/db.h"
+
+#define ORGS "/api/v1/orgs"
+
+static MHD_RESULT
+method_not_allowed(struct req *r, const char *allow)
+{
+	return reply_errorf(r, 405, "method_not_allowed", NULL, "%s is not "
+	    "allowed here; use %s", r->method, allow);
+}
+
+static bool
+is(struct req *r, const char *m)
+{
+	return strcmp(r->method, m) == 0;
+}
+
+static MHD_RESULT
+store_down(struct req *r)
+{
+	return reply_errorf(r, 503, "busy", NULL, "the store is unavailable; "
+	    "try again");
+}
+
+/* Principal for a write: needs role ra (admin passes too). */
+static bool
+officer(struct req *r, struct kn_principal *p, MHD_RESULT *res)
+{
+	int a = auth_bearer(r, "ra", p, res);
+
+	if (a == 0) {
+		*res = reply_errorf(r, 401, "unauthorized", "Authorization",
+		    "this needs an officer's token: Authorization: Bearer "
+		    "TOKEN (kakuin user token NAME)");
+		return false;
+	}
+	return a == 1;
+}
+
+static void
+actor_of(char out[96], const struct kn_principal *p)
+{
+	snprintf(out, 96, "user:%s", p->name);
+}
+
+static MHD_RESULT
+get_org(struct req *r, int64_t number)
+{
+	struct kn_principal p;
+	struct kn_org org;
+	struct kn_db *db;
+	MHD_RESULT res;
+	int a, rc;
+
+	if ((a = auth_bearer(r, "ra", &p, &res)) < 0)
+		return res;
+	if ((db = srv_db(r)) == NULL)
+		return store_down(r);
+	if ((rc = kn_org_get(db, &org, number)) != 0)
+		return reply_error(r, rc);
+	if (org.hidden && a != 1) {
+		kn_org_cleanup(&org);
+		return reply_errorf(r, 404, "not_found", "number", "no "
+		    "published organization has this number");
+	}
+	res = reply_json(r, 200, kn_org_to_json(&org, a == 1));
+	kn_org_cleanup(&org);
+	return res;
+}
+
+static MHD_RESULT
+list_orgs(struct req *r)
+{
+	struct kn_org_query q = { .limit = 50 };
+	struct kn_org_list l;
+	struct kn_principal p;
+	struct kn_db *db;
+	const char *v;
+	MHD_RESULT res;
+	json_t *a;
+	int64_t n;
+	size_t i;
+	int auth, rc;
+
+	if ((auth = auth_bearer(r, "ra", &p, &res)) < 0)
+		return res;
+	q.q = query_arg(r, "q");
+	q.status = query_arg(r, "status");
+	q.include_hidden = auth == 1;
+	if ((v = query_arg(r, "limit")) != NULL) {
+		if (kn_parse_int64(&n, v, 1, 500) != 0)
+			return reply_errorf(r, 400, "invalid", "limit",
+			    "limit must be a number from 1 to 500");
+		q.limit = (int)n;
+	}
+	if ((v = query_arg(r, "offset")) != NULL) {
+		if (kn_parse_int64(&n, v, 0, 100000) != 0)
+			return reply_errorf(r, 400, "invalid", "offset",
+			    "offset must be a number from 0 to 100000");
+		q.offset = (int)n;
+	}
+	if ((db = srv_db(r)) == NULL)
+		return store_down(r);
+	if ((rc = kn_org_search(db, &l, &q)) != 0)
+		return reply_error(r, rc);
+	a = json_array();
+	for (i = 0; i < l.n; i++)
+		json_array_append_new(a, kn_org_to_json(&l.orgs[i], false));
+	res = reply_json(r, 200, json_pack("{s:o, s:b, s:i, s:i}", "orgs", a,
+	    "more", l.more, "limit", q.limit, "offset", q.offset));
+	kn_org_list_cleanup(&l);
+	return res;
+}
+
+/* Replies 200/201 with the officer view of number after a change. */
+static MHD_RESULT
+changed(struct req *r, struct kn_db *db, unsigned status, int64_t number)
+{
+	struct kn_org org;
+	MHD_RESULT res;
+	int rc;
+
+	if ((rc = kn_org_get(db, &org, number)) != 0)
+		return reply_error(r, rc);
+	res = reply_json(r, status, kn_org_to_json(&org, true));
+	kn_org_cleanup(&org);
+	return res;
+}
+
+static MHD_RESULT
+add_org(struct req *r)
+{
+	static const char *const allow[] = { "number", NULL };
+	struct kn_principal p;
+	struct kn_org org;
+	struct kn_db *db;
+	char actor[96];
+	MHD_RESULT res;
+	json_t *body, *num;
+	int rc;
+
+	if (!officer(r, &p, &res))
+		return res;
+	if ((body = body_json(r, &res)) == NULL)
+		return res;
+	kn_org_init(&org);
+	num = json_object_get(body, "number");
+	if (!json_is_string(num)) {
+		res = reply_errorf(r, 400, "invalid", "number", "number (the "
+		    "13-digit corporate number, as a string) is required");
+		goto out;
+	}
+	if ((rc = kn_corpnum_parse(&org.number, json_string_value(num),
+	    json_string_length(num))) != 0 ||
+	    (rc = kn_org_from_json(&org, body, allow)) != 0) {
+		res = reply_error(r, rc);
+		goto out;
+	}
+	if ((db = srv_db(r)) == NULL) {
+		res = store_down(r);
+		goto out;
+	}
+	actor_of(actor, &p);
+	if ((rc = kn_org_add(db, actor, &org)) != 0)
+		res = reply_error(r, rc);
+	else
+		res = changed(r, db, 201, org.number);
+out:
+	json_decref(body);
+	kn_org_cleanup(&org);
+	return res;
+}
+
+static MHD_RESULT
+update_org(struct req *r, int64_t number)
+{
+	struct kn_principal p;
+	struct kn_org org;
+	struct kn_db *db;
+	char actor[96];
+	MHD_RESULT res;
+	json_t *body;
+	int rc;
+
+	if (!officer(r, &p, &res))
+		return res;
+	if ((body = body_json(r, &res)) == NULL)
+		return res;
+	kn_org_init(&org);
+	org.number = number;
+	if ((rc = kn_org_from_json(&org, body, NULL)) != 0) {
+		res = reply_error(r, rc);
+		goto out;
+	}
+	if ((db = srv_db(r)) == NULL) {
+		res = store_down(r);
+		goto out;
+	}
+	actor_of(actor, &p);
+	if ((rc = kn_org_update(db, actor, &org)) != 0)
+		res = reply_error(r, rc);
+	else
+		res = changed(r, db, 200, number);
+out:
+	json_decref(body);
+	kn_org_cleanup(&org);
+	return res;
+}
+
+static MHD_RESULT
+set_status(struct req *r, int64_t number, const char *to)
+{
+	struct kn_principal p;
+	struct kn_db *db;
+	char actor[96];
+	MHD_RESULT res;
+	json_t *body, *reason;
+	const char *key;
+	json_t *v;
+	int rc;
+
+	if (!officer(r, &p, &res))
+		return res;
+	if ((body = body_json(r, &res)) == NULL)
+		return res;
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "reason") != 0) {
+			res = reply_errorf(r, 400, "invalid", key, "unknown "
+			    "field %s (only reason)", key);
+			goto out;
+		}
+	}
+	reason = json_object_get(body, "reason");
+	if (!json_is_string(reason) || json_string_length(reason) == 0) {
+		res = reply_errorf(r, 400, "invalid", "reason", "reason (a "
+		    "non-empty string) is required for every status change");
+		goto out;
+	}
+	if ((db = srv_db(r)) == NULL) {
+		res = store_down(r);
+		goto out;
+	}
+	actor_of(actor, &p);
+	if ((rc = kn_org_set_status(db, actor, number, to,
+	    json_string_value(reason))) != 0)
+		res = reply_error(r, rc);
+	else
+		res = changed(r, db, 200, number);
+out:
+	json_decref(body);
+	return res;
+}
+
+static MHD_RESULT
+add_domain(struct req *r, int64_t number)
+{
+	struct kn_principal p;
+	struct kn_domain d;
+	struct kn_db *db;
+	char actor[96];
+	MHD_RESULT res;
+	json_t *body, *name, *uses, *u;
+	const char *key;
+	json_t *v;
+	bool web = false, mail = false;
+	size_t i;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	if (!officer(r, &p, &res))
+		return res;
+	if ((body = body_json(r, &res)) == NULL)
+		return res;
+	json_object_foreach(body, key, v) {
+		if (strcmp(key, "domain") != 0 && strcmp(key, "uses") != 0) {
+			res = reply_errorf(r, 400, "invalid", key, "unknown "
+			    "field %s (domain, uses)", key);
+			goto out;
+		}
+	}
+	name = json_object_get(body, "domain");
+	uses = json_object_get(body, "uses");
+	if (!json_is_string(name)) {
+		res = reply_errorf(r, 400, "invalid", "domain", "domain (a "
+		    "string) is required");
+		goto out;
+	}
+	if (uses == NULL)
+		web = mail = true;
+	else if (!json_is_array(uses) || json_array_size(uses) == 0 ||
+	    json_array_size(uses) > 2) {
+		res = reply_errorf(r, 400, "invalid", "uses", "uses is an "
+		    "array of \"web\" and/or \"mail\"");
+		goto out;
+	}
+	json_array_foreach(uses, i, u) {
+		if (json_is_string(u) && strcmp(json_string_value(u),
+		    "web") == 0)
+			web = true;
+		else if (json_is_string(u) && strcmp(json_string_value(u),
+		    "mail") == 0)
+			mail = true;
+		else {
+			res = reply_errorf(r, 400, "invalid", "uses", "uses "
+			    "holds only \"web\" and \"mail\"");
+			goto out;
+		}
+	}
+	if ((db = srv_db(r)) == NULL) {
+		res = store_down(r);
+		goto out;
+	}
+	actor_of(actor, &p);
+	if ((rc = kn_domain_add(db, actor, number, json_string_value(name),
+	    web, mail, &d)) != 0)
+		res = reply_error(r, rc);
+	else
+		res = reply_json(r, 201, kn_domain_to_json(&d, true));
+out:
+	kn_domain_cleanup(&d);
+	json_decref(body);
+	return res;
+}
+
+static MHD_RESULT
+check_domain(struct req *r, int64_t number, const char *name)
+{
+	struct kn_principal p;
+	struct kn_domain d;
+	struct kn_dns *dns = NULL;
+	struct kn_db *db;
+	char actor[96];
+	MHD_RESULT res;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	if (!officer(r, &p, &res))
+		return res;
+	if ((db = srv_db(r)) == NULL)
+		return store_down(r);
+	actor_of(actor, &p);
+	/* A fresh resolver per check: a cached "no record" must never hide
+	 * a record published a moment ago. */
+	if ((rc = kn_dns_new(&dns, r->srv->cfg->resolver,
+	    r->srv->cfg->dnssec_anchor)) == 0)
+		rc = kn_domain_check(db, dns, actor, number, name, &d);
+	kn_dns_free(dns);
+	if (rc != 0)
+		res = reply_error(r, rc);
+	else
+		res = reply_json(r, 200, kn_domain_to_json(&d, true));
+	kn_domain_cleanup(&d);
+	return res;
+}
+
+static MHD_RESULT
+list_domains(struct req *r, int64_t number)
+{
+	struct kn_principal p;
+	struct kn_org org;
+	struct kn_db *db;
+	MHD_RESULT res;
+	json_t *a;
+	size_t i;
+	int rc;
+
+	if (!officer(r, &p, &res))
+		return res;
+	if ((db = srv_db(r)) == NULL)
+		return store_down(r);
+	if ((rc = kn_org_get(db, &org, number)) != 0)
+		return reply_error(r, rc);
+	a = json_array();
+	for (i = 0; i < org.ndomains; i++)
+		json_array_append_new(a, kn_domain_to_json(&org.domains[i],
+		    true));
+	kn_org_cleanup(&org);
+	return reply_json(r, 200, json_pack("{s:o}", "domains", a));
+}
+
+static MHD_RESULT
+issue_token(struct req *r)
+{
+	struct kn_principal p;
+	struct kn_db *db;
+	char token[KN_API_TOKEN_LEN + 1], actor[96];
+	json_t *body, *user, *pw, *ttl;
+	MHD_RESULT res;
+	json_int_t days = 1;
+	int rc;
+
+	if ((body = body_json(r, &res)) == NULL)
+		return res;
+	user = json_object_get(body, "user");
+	pw = json_object_get(body, "password");
+	ttl = json_object_get(body, "ttl_days");
+	if (!json_is_string(user) || !json_is_string(pw)) {
+		res = reply_errorf(r, 400, "invalid", json_is_string(user) ?
+		    "password" : "user", "user and password (strings) are "
+		    "required");
+		goto out;
+	}
+	if (ttl != NULL) {
+		if (!json_is_integer(ttl) || json_integer_value(ttl) < 1 ||
+		    json_integer_value(ttl) > 90) {
+			res = reply_errorf(r, 400, "invalid", "ttl_days",
+			    "ttl_days must be an integer from 1 to 90");
+			goto out;
+		}
+		days = json_integer_value(ttl);
+	}
+	if ((db = srv_db(r)) == NULL) {
+		res = store_down(r);
+		goto out;
+	}
+	if ((rc = kn_auth_password(db, &p, json_string_value(user),
+	    json_string_value(pw))) != 0) {
+		res = reply_error(r, rc);
+		goto out;
+	}
+	snprintf(r->user, sizeof(r->user), "%s", p.name);
+	actor_of(actor, &p);
+	if ((rc = kn_user_token(db, actor, p.name, "api login",
+	    (int64_t)days * 86400, token)) != 0) {
+		res = reply_error(r, rc);
+		goto out;
+	}
+	res = reply_json(r, 201, json_pack("{s:s, s:s, s:s, s:I}", "token",
+	    token, "user", p.name, "role", p.role, "ttl_days", days));
+	explicit_bzero(token, sizeof(token));
+out:
+	json_decref(body);
+	return res;
+}
+
+MHD_RESULT
+api_route(struct req *r, const char *path)
+{
+	char num[KN_CORPNUM_LEN + 1], rest[300];
+	const char *p;
+	int64_t number;
+	size_t n;
+	int rc;
+
+	if (strcmp(path, "/api/v1/auth/token") == 0)
+		return is(r, "POST") ? issue_token(r) :
+		    method_not_allowed(r, "POST");
+	if (strcmp(path, ORGS) == 0) {
+		if (is(r, "GET") || is(r, "HEAD"))
+			return list_orgs(r);
+		if (is(r, "POST"))
+			return add_org(r);
+		return method_not_allowed(r, "GET, POST");
+	}
+	if (strncmp(path, ORGS "/", sizeof(ORGS)) != 0)
+		return reply_errorf(r, 404, "not_found", NULL, "no API at %s",
+		    path);
+	p = path + sizeof(ORGS);
+	n = strcspn(p, "/");
+	if ((rc = kn_corpnum_parse(&number, p, n)) != 0)
+		return reply_error(r, rc);
+	memcpy(num, p, KN_CORPNUM_LEN);
+	num[KN_CORPNUM_LEN] = '\0';
+	p += n;
+	snprintf(rest, sizeof(rest), "%s", p);
+	if (rest[0] == '\0') {
+		if (is(r, "GET") || is(r, "HEAD"))
+			return get_org(r, number);
+		if (is(r, "PATCH"))
+			return update_org(r, number);
+		return method_not_allowed(r, "GET, PATCH");
+	}
+	if (strcmp(rest, "/verify") == 0 || strcmp(rest, "/suspend") == 0 ||
+	    strcmp(rest, "/withdraw") == 0) {
+		if (!is(r, "POST"))
+			return method_not_allowed(r, "POST");
+		return set_status(r, number, rest[1] == 'v' ? "verified" :
+		    rest[1] == 's' ? "suspended" : "withdrawn");
+	}
+	if (strcmp(rest, "/domains") == 0) {
+		if (is(r, "GET"))
+			return list_domains(r, number);
+		if (is(r, "POST"))
+			return add_domain(r, number);
+		return method_not_allowed(r, "GET, POST");
+	}
+	if (strncmp(rest, "/domains/", 9) == 0) {
+		char *dom = rest + 9, *slash = strchr(dom, '/');
+
+		if (slash != NULL && strcmp(slash, "/check") == 0) {
+			*slash = '\0';
+			if (!is(r, "POST"))
+				return method_not_allowed(r, "POST");
+			return check_domain(r, number, dom);
+		}
+	}
+	return reply_errorf(r, 404, "not_found", NULL, "no API at %s", path);
+}

@@ -1,0 +1,246 @@
+/* server.c - the libmicrohttpd daemon: connections, bodies, routing,
+ * access log, and a clean stop on SIGTERM/SIGINT. */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "server/http.h"
+#include "server/server.h"
+#include "store/db.h"
+
+static double
+since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) +
+	    (double)(now.tv_nsec - t->tv_nsec) / 1e9;
+}
+
+static MHD_RESULT
+route(struct req *r)
+{
+	const char *path = r->url;
+
+	if (strcmp(path, "/healthz") == 0) {
+		struct kn_db *db = srv_db(r);
+		struct kn_stmt *st;
+		int rc = KN_ERR_DB;
+
+		if (db != NULL && (rc = kn_db_stmt(db, &st,
+		    "SELECT 1")) == 0) {
+			rc = kn_stmt_step(st) == KN_ROW ? 0 : KN_ERR_DB;
+			kn_stmt_done(st);
+		}
+		if (rc != 0)
+			return reply_json(r, 503, json_pack("{s:s, s:s}",
+			    "status", "unavailable", "store", "unreachable"));
+		return reply_json(r, 200, json_pack("{s:s, s:s}", "status",
+		    "ok", "version", KN_VERSION));
+	}
+	if (strncmp(path, "/api/", 5) == 0)
+		return api_route(r, path);
+	return page_route(r, path);
+}
+
+static MHD_RESULT
+on_request(void *cls, struct MHD_Connection *conn, const char *url,
+    const char *method, const char *version, const char *upload,
+    size_t *upload_size, void **con_cls)
+{
+	struct srv *s = cls;
+	struct req *r = *con_cls;
+	const char *cl;
+
+	(void)version;
+	if (r == NULL) {
+		if ((r = calloc(1, sizeof(*r))) == NULL)
+			return MHD_NO;
+		r->srv = s;
+		r->conn = conn;
+		r->method = method;
+		r->url = url;
+		clock_gettime(CLOCK_MONOTONIC, &r->start);
+		kn_buf_init(&r->body, s->cfg->max_body);
+		*con_cls = r;
+		/* Refuse an announced oversized body before reading it. */
+		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Content-Length");
+		if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg->max_body)
+			r->too_big = true;
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!r->too_big && kn_buf_add(&r->body, upload,
+		    *upload_size) != 0)
+			r->too_big = true;
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	kn_err_clear();
+	if (r->too_big)
+		return reply_errorf(r, 413, "too_big", NULL, "the request "
+		    "body is larger than %zu bytes", s->cfg->max_body);
+	return route(r);
+}
+
+static void
+on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+    enum MHD_RequestTerminationCode toe)
+{
+	struct srv *s = cls;
+	struct req *r = *con_cls;
+	const union MHD_ConnectionInfo *ci;
+	char addr[INET6_ADDRSTRLEN] = "-", when[32];
+	struct tm tm;
+	time_t now;
+
+	if (r == NULL)
+		return;
+	if (s->access_log != NULL) {
+		ci = MHD_get_connection_info(conn,
+		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		if (ci != NULL && ci->client_addr != NULL) {
+			const struct sockaddr *sa = ci->client_addr;
+
+			if (sa->sa_family == AF_INET)
+				inet_ntop(AF_INET, &((const struct sockaddr_in *)
+				    (const void *)sa)->sin_addr, addr,
+				    sizeof(addr));
+			else if (sa->sa_family == AF_INET6)
+				inet_ntop(AF_INET6, &((const struct
+				    sockaddr_in6 *)(const void *)sa)->sin6_addr,
+				    addr, sizeof(addr));
+		}
+		now = time(NULL);
+		gmtime_r(&now, &tm);
+		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		/* One fprintf per line: stdio locks the stream per call. */
+		fprintf(s->access_log, "%s - %s [%s] \"%s %s\" %u %zu "
+		    "%.6f%s\n", addr, r->user[0] ? r->user : "-", when,
+		    r->method, r->url, r->status, r->resp_len,
+		    since(&r->start), toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
+		    ? "" : " aborted");
+	}
+	kn_buf_cleanup(&r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void
+on_mhd_error(void *cls, const char *fmt, va_list ap)
+{
+	(void)cls;
+	fprintf(stderr, "kakuin serve: ");
+	vfprintf(stderr, fmt, ap);
+}
+
+static int
+parse_listen(const char *listen, struct sockaddr_in *sa)
+{
+	char host[64];
+	const char *colon = strrchr(listen, ':');
+	long port;
+	char *end;
+
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	if (colon == NULL || (size_t)(colon - listen) >= sizeof(host))
+		return -1;
+	snprintf(host, sizeof(host), "%.*s", (int)(colon - listen), listen);
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535)
+		return -1;
+	sa->sin_port = htons((uint16_t)port);
+	if (strcmp(host, "*") == 0 || host[0] == '\0')
+		sa->sin_addr.s_addr = htonl(INADDR_ANY);
+	else if (inet_pton(AF_INET, host, &sa->sin_addr) != 1)
+		return -1;
+	return 0;
+}
+
+int
+server_run(struct kn_config *cfg)
+{
+	struct srv s;
+	struct sockaddr_in sa;
+	struct MHD_Daemon *d;
+	sigset_t sigs;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int sig = 0, ret = 1;
+
+	memset(&s, 0, sizeof(s));
+	s.cfg = cfg;
+	s.workers = cfg->workers > 0 ? (unsigned)cfg->workers :
+	    (unsigned)(ncpu > 0 ? ncpu : 1);
+	if (parse_listen(cfg->listen, &sa) != 0) {
+		fprintf(stderr, "kakuin serve: listen = %s: expected "
+		    "ADDR:PORT, as 127.0.0.1:8080\n", cfg->listen);
+		return 1;
+	}
+	if (cfg->access_log[0] == '\0')
+		s.access_log = NULL;
+	else if (strcmp(cfg->access_log, "-") == 0)
+		s.access_log = stderr;
+	else if ((s.access_log = fopen(cfg->access_log, "a")) == NULL) {
+		fprintf(stderr, "kakuin serve: access log %s: %s\n",
+		    cfg->access_log, strerror(errno));
+		return 1;
+	}
+	if (s.access_log != NULL)
+		setvbuf(s.access_log, NULL, _IOLBF, 0);
+	if (pages_load_static(&s) != 0)
+		goto out;
+
+	/* Signals are taken by sigwait() below, never by a worker. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+	    MHD_USE_ERROR_LOG | MHD_USE_TURBO, 0, NULL, NULL,
+	    on_request, &s,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
+	    MHD_OPTION_THREAD_POOL_SIZE, s.workers,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout,
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u,
+	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
+	    MHD_OPTION_END);
+	if (d == NULL) {
+		fprintf(stderr, "kakuin serve: cannot listen on %s (is "
+		    "another server using the port?)\n", cfg->listen);
+		goto out;
+	}
+	fprintf(stderr, "kakuin serve: listening on http://%s (%u workers, "
+	    "store %s)\n", cfg->listen, s.workers, cfg->store);
+	while (sigwait(&sigs, &sig) == 0) {
+		if (sig == SIGTERM || sig == SIGINT)
+			break;
+	}
+	fprintf(stderr, "kakuin serve: %s received, finishing requests in "
+	    "flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	MHD_stop_daemon(d);
+	srv_db_close_all();
+	fprintf(stderr, "kakuin serve: stopped\n");
+	ret = 0;
+out:
+	pages_free_static(&s);
+	if (s.access_log != NULL && s.access_log != stderr)
+		fclose(s.access_log);
+	return ret;
+}
