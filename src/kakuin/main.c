@@ -73,7 +73,8 @@ main(int argc, char **argv)
 		return usage(stderr);
 	for (i = 0; i < sizeof(nouns) / sizeof(nouns[0]); i++) {
 		if (strcmp(argv[0], nouns[i].noun) == 0) {
-			optind = 1;
+			/* 0, not 1: glibc then forgets main's "+" ordering. */
+			optind = 0;
 			return nouns[i].run(&c, argc, argv);
 		}
 	}
