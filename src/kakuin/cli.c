@@ -24,7 +24,9 @@ cli_fail(struct cli *c, int rc, const char *what)
 	const struct kn_error *e = kn_err_get();
 
 	(void)c;
-	if (e->code == rc && e->msg[0] != '\0')
+	if (what == NULL)
+		fprintf(stderr, "kakuin: %s\n", kn_err_msg(rc));
+	else if (e->code == rc && e->msg[0] != '\0')
 		fprintf(stderr, "kakuin: %s: %s\n", what, e->msg);
 	else
 		fprintf(stderr, "kakuin: %s: %s\n", what, kn_strerror(rc));

@@ -30,7 +30,8 @@ struct cli {
  * acts.  Prints the problem and returns nonzero on failure. */
 int	cli_open(struct cli *c);
 void	cli_close(struct cli *c);
-/* Prints "kakuin: <what>: <detail>" for an error code and returns 1. */
+/* Prints "kakuin: <what>: <detail>" (just the detail when what is NULL)
+ * for an error code and returns 1. */
 int	cli_fail(struct cli *c, int rc, const char *what);
 /* Prints a usage line to stderr and returns EXIT_USAGE. */
 int	cli_usage(const char *usage);

@@ -26,7 +26,7 @@ parse_number(struct cli *c, const char *s, int64_t *out)
 	int rc;
 
 	if ((rc = kn_corpnum_parse(out, s, strlen(s))) != 0)
-		return cli_fail(c, rc, "corporate number");
+		return cli_fail(c, rc, NULL);
 	return 0;
 }
 
