@@ -18,7 +18,16 @@ kn_valid_utf8(const char *s, size_t n)
 		unsigned char c = p[i];
 		uint32_t cp;
 		size_t len, k;
+		uint64_t w;
 
+		/* ASCII runs, eight bytes at a time. */
+		if (n - i >= 8) {
+			memcpy(&w, p + i, 8);
+			if ((w & 0x8080808080808080ULL) == 0) {
+				i += 8;
+				continue;
+			}
+		}
 		if (c < 0x80) {
 			i++;
 			continue;

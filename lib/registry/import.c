@@ -66,7 +66,8 @@ bind_slice(struct kn_stmt *st, int idx, struct kn_slice s, bool null_empty)
 {
 	if (s.len == 0 && null_empty)
 		return kn_stmt_bind_null(st, idx);
-	return kn_stmt_bind_textn(st, idx, s.ptr, s.len);
+	/* The row (mapped file or row scratch) outlives the statement run. */
+	return kn_stmt_bind_textref(st, idx, s.ptr, s.len);
 }
 
 static int

@@ -17,6 +17,8 @@ struct kn_backend_ops {
 	void	(*stmt_reset)(struct kn_stmt *st);
 	int	(*bind_textn)(struct kn_stmt *st, int idx, const char *s,
 		    size_t n);
+	int	(*bind_textref)(struct kn_stmt *st, int idx, const char *s,
+		    size_t n);
 	int	(*bind_int64)(struct kn_stmt *st, int idx, int64_t v);
 	int	(*bind_null)(struct kn_stmt *st, int idx);
 	int	(*step)(struct kn_stmt *st);

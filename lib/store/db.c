@@ -166,6 +166,12 @@ kn_stmt_bind_textn(struct kn_stmt *st, int idx, const char *s, size_t n)
 }
 
 int
+kn_stmt_bind_textref(struct kn_stmt *st, int idx, const char *s, size_t n)
+{
+	return st->db->ops->bind_textref(st, idx, s, n);
+}
+
+int
 kn_stmt_bind_text(struct kn_stmt *st, int idx, const char *s)
 {
 	if (s == NULL)

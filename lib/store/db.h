@@ -75,6 +75,13 @@ void	kn_stmt_done(struct kn_stmt *st);
 int	kn_stmt_bind_text(struct kn_stmt *st, int idx, const char *s) KN_WUR;
 int	kn_stmt_bind_textn(struct kn_stmt *st, int idx, const char *s,
 	    size_t n) KN_WUR;
+/*
+ * Binds text without copying it (SQLite): the caller keeps s[0..n) alive
+ * and unchanged until the statement has been stepped to the end or reset.
+ * For bulk loads, where the bytes live in a mapped file anyway.
+ */
+int	kn_stmt_bind_textref(struct kn_stmt *st, int idx, const char *s,
+	    size_t n) KN_WUR;
 int	kn_stmt_bind_int64(struct kn_stmt *st, int idx, int64_t v) KN_WUR;
 int	kn_stmt_bind_null(struct kn_stmt *st, int idx) KN_WUR;
 

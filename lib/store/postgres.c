@@ -314,6 +314,7 @@ const struct kn_backend_ops kn_postgres_ops = {
 	.stmt_free = pg_stmt_free,
 	.stmt_reset = pg_stmt_reset,
 	.bind_textn = pg_bind_textn,
+	.bind_textref = pg_bind_textn,	/* libpq copies anyway */
 	.bind_int64 = pg_bind_int64,
 	.bind_null = pg_bind_null,
 	.step = pg_step,

@@ -1,4 +1,5 @@
 /* sqlite.c - the embedded store backend. */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,12 +58,24 @@ sq_exec(struct kn_db *db, const char *sql)
 	return 0;
 }
 
+static void
+sq_global_config(void)
+{
+	/*
+	 * Memory statistics take a global mutex on every SQLite allocation;
+	 * kakuin never reads them.  Must precede sqlite3_initialize().
+	 */
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int
 sq_open(struct kn_db *db, const char *path)
 {
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	sqlite3 *conn = NULL;
 	int rc;
 
+	pthread_once(&once, sq_global_config);
 	rc = sqlite3_open_v2(path, &conn, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
@@ -154,6 +167,15 @@ sq_bind_textn(struct kn_stmt *st, int idx, const char *p, size_t n)
 }
 
 static int
+sq_bind_textref(struct kn_stmt *st, int idx, const char *p, size_t n)
+{
+	struct sq_stmt *s = (struct sq_stmt *)st;
+
+	return bind_rc(st, sqlite3_bind_text64(s->st, idx, p, n,
+	    SQLITE_STATIC, SQLITE_UTF8));
+}
+
+static int
 sq_bind_int64(struct kn_stmt *st, int idx, int64_t v)
 {
 	struct sq_stmt *s = (struct sq_stmt *)st;
@@ -230,6 +252,7 @@ const struct kn_backend_ops kn_sqlite_ops = {
 	.stmt_free = sq_stmt_free,
 	.stmt_reset = sq_stmt_reset,
 	.bind_textn = sq_bind_textn,
+	.bind_textref = sq_bind_textref,
 	.bind_int64 = sq_bind_int64,
 	.bind_null = sq_bind_null,
 	.step = sq_step,
