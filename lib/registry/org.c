@@ -687,6 +687,14 @@ out:
 int
 kn_org_get(struct kn_db *db, struct kn_org *out, int64_t number)
 {
+	return kn_org_load(db, out, number, KN_ORG_LOAD_DOMAINS |
+	    KN_ORG_LOAD_HISTORY);
+}
+
+int
+kn_org_load(struct kn_db *db, struct kn_org *out, int64_t number,
+    unsigned flags)
+{
 	struct kn_stmt *st;
 	struct kn_org o;
 	char num[KN_CORPNUM_LEN + 1];
@@ -705,7 +713,9 @@ kn_org_get(struct kn_db *db, struct kn_org *out, int64_t number)
 	} else if (rc == KN_ROW)
 		rc = read_org(st, &o);
 	kn_stmt_done(st);
-	if (rc == 0 && (rc = load_domains(db, &o)) == 0)
+	if (rc == 0 && (flags & KN_ORG_LOAD_DOMAINS))
+		rc = load_domains(db, &o);
+	if (rc == 0 && (flags & KN_ORG_LOAD_HISTORY))
 		rc = load_events(db, &o);
 	if (rc != 0) {
 		kn_org_cleanup(&o);

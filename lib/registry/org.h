@@ -130,6 +130,13 @@ int	kn_org_update(struct kn_db *db, const char *actor, struct kn_org *org)
 /* Loads one organization with its domains and status history. */
 int	kn_org_get(struct kn_db *db, struct kn_org *out, int64_t number)
 	    KN_WUR;
+
+#define KN_ORG_LOAD_DOMAINS	0x1
+#define KN_ORG_LOAD_HISTORY	0x2
+/* Loads one organization with the parts named in flags (public views
+ * need no history). */
+int	kn_org_load(struct kn_db *db, struct kn_org *out, int64_t number,
+	    unsigned flags) KN_WUR;
 /*
  * Moves an organization to status to ("verified", "suspended",
  * "withdrawn") for a reason.  KN_ERR_STATE names the transition refused.

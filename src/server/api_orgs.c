@@ -66,7 +66,8 @@ get_org(struct req *r, int64_t number)
 		return res;
 	if ((db = srv_db(r)) == NULL)
 		return store_down(r);
-	if ((rc = kn_org_get(db, &org, number)) != 0)
+	if ((rc = kn_org_load(db, &org, number, KN_ORG_LOAD_DOMAINS |
+	    (a == 1 ? KN_ORG_LOAD_HISTORY : 0))) != 0)
 		return reply_error(r, rc);
 	if (org.hidden && a != 1) {
 		kn_org_cleanup(&org);

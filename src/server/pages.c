@@ -251,7 +251,8 @@ page_org(struct req *r, enum lang l, const char *numstr)
 		return page_not_found(r, l, M_BAD_NUMBER, kn_err_msg(rc));
 	if ((db = srv_db(r)) == NULL)
 		return reply_errorf(r, 503, "busy", NULL, "store unavailable");
-	if ((rc = kn_org_get(db, &o, number)) != 0 || o.hidden) {
+	if ((rc = kn_org_load(db, &o, number, KN_ORG_LOAD_DOMAINS)) != 0 ||
+	    o.hidden) {
 		if (rc == 0)
 			kn_org_cleanup(&o);
 		else if (rc != KN_ERR_NOTFOUND)
