@@ -215,7 +215,7 @@ server_run(struct kn_config *cfg)
 	    MHD_OPTION_THREAD_POOL_SIZE, s.workers,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
