@@ -213,13 +213,23 @@ kn_domain_add(struct kn_db *db, const char *actor, int64_t number,
 	kn_err_clear();
 	kn_now_rfc3339(now);
 	if (have) {
-		/* Keep a valid token; rotate an expired one while unproven. */
-		bool rotate = cur.verified_at == NULL &&
-		    strcmp(cur.token_expires, now) < 0;
+		/*
+		 * Keep a valid token; rotate an expired one while unproven.  A
+		 * domain released by a withdrawal starts over: new token, and
+		 * the old proof no longer counts.
+		 */
+		bool released = cur.released_at != NULL;
+		bool rotate = released || (cur.verified_at == NULL &&
+		    strcmp(cur.token_expires, now) < 0);
 
 		if (rotate && (rc = new_token(token, exp)) != 0)
 			goto out;
-		if ((rc = kn_db_stmt(db, &st, "UPDATE domains SET "
+		if ((rc = kn_db_stmt(db, &st, released ? "UPDATE domains SET "
+		    "web = ?, mail = ?, token = ?, token_expires = ?, "
+		    "verified_at = NULL, method = NULL, evidence = NULL, "
+		    "verified_by = NULL, released_at = NULL, checked_at = NULL, "
+		    "check_result = NULL WHERE org_number = ? AND name = ?" :
+		    "UPDATE domains SET "
 		    "web = web | ?, mail = mail | ?, token = ?, "
 		    "token_expires = ? WHERE org_number = ? AND name = ?")) !=
 		    0)

@@ -1,4 +1,5 @@
 /* nta.c - corporate-number CSV records: splitting and checking. */
+#include <stdio.h>
 #include <string.h>
 
 #include "base/text.h"
@@ -208,10 +209,14 @@ kn_nta_check_row(const struct kn_nta_row *r)
 	    !digits(f[KN_NTA_SEQ], f[KN_NTA_SEQ].len))
 		return bad_field(KN_NTA_SEQ, "not a number");
 	if (kn_corpnum_parse(&num, f[KN_NTA_NUMBER].ptr,
-	    f[KN_NTA_NUMBER].len) != 0)
+	    f[KN_NTA_NUMBER].len) != 0) {
+		char why[sizeof(kn_err_get()->msg)];
+
+		/* Copy first: kn_err_set() writes the same buffer. */
+		snprintf(why, sizeof(why), "%s", kn_err_get()->msg);
 		return kn_err_set(KN_ERR_INVAL, names[KN_NTA_NUMBER],
-		    "column 2 (corporateNumber): %s",
-		    kn_err_get()->msg);
+		    "column 2 (corporateNumber): %s", why);
+	}
 	if (!one_of(f[KN_NTA_PROCESS], processes))
 		return bad_field(KN_NTA_PROCESS, "unknown process code");
 	if (!one_of(f[KN_NTA_CORRECT], flags))

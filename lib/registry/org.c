@@ -435,7 +435,10 @@ kn_org_add(struct kn_db *db, const char *actor, struct kn_org *org)
 		goto out;
 	rc = kn__org_status(db, org->number, status);
 	if (rc == 0) {
-		if (strcmp(status, "listed") != 0) {
+		/* Known from the NTA data, or withdrawn earlier: this is a
+		 * (new) application; the history keeps what came before. */
+		if (strcmp(status, "listed") != 0 &&
+		    strcmp(status, "withdrawn") != 0) {
 			rc = kn_err_set(KN_ERR_EXISTS, "number", "organization "
 			    "%s is already registered (status %s)", num,
 			    status);
@@ -456,7 +459,8 @@ kn_org_add(struct kn_db *db, const char *actor, struct kn_org *org)
 		    "phone = COALESCE(?, phone), "
 		    "description = COALESCE(?, description), "
 		    "status = 'applied', status_reason = ?, status_by = ?, "
-		    "status_at = ?, updated_at = ? WHERE number = ?");
+		    "status_at = ?, verified_since = NULL, updated_at = ? "
+		    "WHERE number = ?");
 	} else {
 		rc = kn_db_stmt(db, &st, "INSERT INTO orgs (name, name_en, "
 		    "kana, address, address_en, postal_code, url, founded, "
@@ -483,7 +487,7 @@ kn_org_add(struct kn_db *db, const char *actor, struct kn_org *org)
 	kn_stmt_done(st);
 	st = NULL;
 	if ((rc = kn__org_event(db, org->number, actor,
-	    listed ? "listed" : NULL, "applied", "application received",
+	    listed ? status : NULL, "applied", "application received",
 	    now)) != 0)
 		goto out;
 	if ((rc = fields_detail(&detail, org)) != 0 ||
@@ -713,6 +717,7 @@ kn_org_load(struct kn_db *db, struct kn_org *out, int64_t number,
 	} else if (rc == KN_ROW)
 		rc = read_org(st, &o);
 	kn_stmt_done(st);
+	o.loaded = flags;
 	if (rc == 0 && (flags & KN_ORG_LOAD_DOMAINS))
 		rc = load_domains(db, &o);
 	if (rc == 0 && (flags & KN_ORG_LOAD_HISTORY))
@@ -734,8 +739,8 @@ transition_error(const char *from, const char *to)
 		return "it has not applied (kakuin org add registers an "
 		    "application)";
 	if (strcmp(from, "withdrawn") == 0)
-		return "a withdrawn organization must apply again under a new "
-		    "registration";
+		return "a withdrawn organization must apply again first "
+		    "(kakuin org add)";
 	if (strcmp(to, "verified") == 0 && strcmp(from, "applied") != 0 &&
 	    strcmp(from, "suspended") != 0)
 		return "only applied or suspended organizations can be "
@@ -953,6 +958,17 @@ kn_org_search(struct kn_db *db, struct kn_org_list *out,
 		    (rc = kn_stmt_bind_text(st, 2, pat.data)) == 0)
 			rc = kn_stmt_bind_text(st, 3, kpat.data);
 		i = 4;
+	} else if (q->status != NULL) {
+		/* One status, in number order: cheap even for millions of
+		 * listed organizations. */
+		rc = kn_db_stmt(db, &st, "SELECT " ORG_COLS " FROM orgs "
+		    "WHERE status = ? AND (? = 1 OR hidden = 0) "
+		    "ORDER BY number LIMIT ? OFFSET ?");
+		if (rc == 0 && (rc = kn_stmt_bind_text(st, 1, q->status)) == 0 &&
+		    (rc = kn_stmt_bind_int64(st, 2, q->include_hidden)) == 0 &&
+		    (rc = kn_stmt_bind_int64(st, 3, limit + 1)) == 0)
+			rc = kn_stmt_bind_int64(st, 4, q->offset);
+		i = 0;
 	} else {
 		/* Everything that has applied. */
 		rc = kn_db_stmt(db, &st, "SELECT " ORG_COLS " FROM orgs "
@@ -961,11 +977,11 @@ kn_org_search(struct kn_db *db, struct kn_org_list *out,
 	}
 	if (rc != 0)
 		goto out;
-	if ((rc = kn_stmt_bind_int64(st, i, q->include_hidden)) != 0 ||
+	if (i > 0 && ((rc = kn_stmt_bind_int64(st, i, q->include_hidden)) != 0 ||
 	    (rc = kn_stmt_bind_text(st, i + 1, q->status)) != 0 ||
 	    (rc = kn_stmt_bind_text(st, i + 2, q->status)) != 0 ||
 	    (rc = kn_stmt_bind_int64(st, i + 3, limit + 1)) != 0 ||
-	    (rc = kn_stmt_bind_int64(st, i + 4, q->offset)) != 0)
+	    (rc = kn_stmt_bind_int64(st, i + 4, q->offset)) != 0))
 		goto out;
 	while ((rc = kn_stmt_step(st)) == KN_ROW) {
 		if ((int)out->n == limit) {

@@ -7,7 +7,8 @@
  *	applied | verified | suspended -> withdrawn
  *
  * "listed" organizations come only from the National Tax Agency's data
- * (kakuin org import): known to exist, never checked by kakuin.  Every
+ * (kakuin org import): known to exist, never checked by kakuin.  A listed
+ * or withdrawn organization applies (again) with kn_org_add().  Every
  * status change is made by an officer with a reason, recorded in
  * org_events and the audit log in the same transaction.
  *
@@ -100,6 +101,7 @@ struct kn_org {
 	char		*nta_assigned;
 	char		*created_at;
 	char		*updated_at;
+	unsigned	 loaded;	/* KN_ORG_LOAD_* parts present */
 	struct kn_domain *domains;	/* loaded by kn_org_get */
 	size_t		 ndomains;
 	struct kn_org_event *events;	/* loaded by kn_org_get */

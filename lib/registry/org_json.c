@@ -92,7 +92,10 @@ kn_org_to_json(const struct kn_org *org, bool officer)
 			continue;
 		json_array_append_new(doms, kn_domain_to_json(d, officer));
 	}
-	json_object_set_new(o, "domains", doms);
+	if (org->loaded & KN_ORG_LOAD_DOMAINS)
+		json_object_set_new(o, "domains", doms);
+	else
+		json_decref(doms);
 	if (org->nta_updated != NULL) {
 		nta = json_object();
 		put_str(nta, "process", org->nta_process);
@@ -106,7 +109,7 @@ kn_org_to_json(const struct kn_org *org, bool officer)
 		}
 		json_object_set_new(o, "nta", nta);
 	}
-	if (officer && org->events != NULL) {
+	if (officer && (org->loaded & KN_ORG_LOAD_HISTORY)) {
 		json_t *ev = json_array();
 
 		for (i = 0; i < org->nevents; i++) {

@@ -16,11 +16,15 @@ kn_db_open(struct kn_db **out, const char *url)
 	if (strncmp(url, "postgresql://", 13) == 0 ||
 	    strncmp(url, "postgres://", 11) == 0) {
 		ops = &kn_postgres_ops;
-	} else {
+	} else if (strncmp(url, "sqlite:", 7) == 0) {
 		ops = &kn_sqlite_ops;
-		if (strncmp(url, "sqlite:", 7) == 0)
-			url += 7;
-	}
+		url += 7;
+	} else if (strstr(url, "://") != NULL) {
+		return kn_err_set(KN_ERR_CONFIG, "store", "%s is no kind of "
+		    "store kakuin knows; use sqlite:PATH or postgresql://...",
+		    url);
+	} else
+		ops = &kn_sqlite_ops;
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return KN_ERR_NOMEM;
 	db->ops = ops;

@@ -73,7 +73,7 @@ settle_actor(struct cli *c)
 	const char *who = c->as ? c->as : getenv("KAKUIN_OFFICER");
 	int rc;
 
-	if (who == NULL || *who == '\0') {
+	if (c->no_officer || who == NULL || *who == '\0') {
 		/* Whoever can write the data directory acts as its owner. */
 		pw = getpwuid(getuid());
 		snprintf(c->actor, sizeof(c->actor), "local:%s",

@@ -17,6 +17,7 @@ struct cli {
 	const char	*prog;
 	const char	*datadir;
 	const char	*as;		/* --as OFFICER, or NULL */
+	bool		 no_officer;	/* act as the local user (init) */
 	struct kn_config cfg;
 	struct kn_db	*db;
 	char		 actor[96];

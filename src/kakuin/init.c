@@ -41,6 +41,21 @@ mkdir_p(const char *path)
 	return 0;
 }
 
+static void
+remove_made(const char *datadir, const char *conf, bool own_sqlite)
+{
+	static const char *const files[] = { "kakuin.db", "kakuin.db-wal",
+	    "kakuin.db-shm" };
+	char p[4096];
+	size_t i;
+
+	unlink(conf);
+	for (i = 0; own_sqlite && i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", datadir, files[i]);
+		unlink(p);
+	}
+}
+
 int
 cmd_init(struct cli *c, int argc, char **argv)
 {
@@ -67,6 +82,12 @@ cmd_init(struct cli *c, int argc, char **argv)
 			return cli_usage("init [--demo] [--store URL]");
 		}
 	}
+	if (store == NULL && getenv("KAKUIN_STORE") != NULL &&
+	    *getenv("KAKUIN_STORE") != '\0')
+		store = getenv("KAKUIN_STORE");
+	/* Nobody is an officer of a store that does not exist yet. */
+	c->as = NULL;
+	c->no_officer = true;
 	snprintf(path, sizeof(path), "%s/%s", c->datadir, KN_CONFIG_FILE);
 	if (access(path, F_OK) == 0) {
 		fprintf(stderr, "kakuin: %s is already initialized (%s "
@@ -82,8 +103,9 @@ cmd_init(struct cli *c, int argc, char **argv)
 	if ((rc = kn_config_write_default(c->datadir, store)) != 0)
 		return cli_fail(c, rc, "init");
 	if (cli_open(c) != 0) {
-		/* Leave no half-made directory that init refuses later. */
-		unlink(path);
+		/* Leave nothing half-made that a second init would trip on. */
+		cli_close(c);
+		remove_made(c->datadir, path, store == NULL);
 		return EXIT_BAD;
 	}
 	if ((rc = kn_db_version(c->db, &version)) != 0) {

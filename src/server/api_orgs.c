@@ -15,6 +15,7 @@
 static MHD_RESULT
 method_not_allowed(struct req *r, const char *allow)
 {
+	r->allow = allow;
 	return reply_errorf(r, 405, "method_not_allowed", NULL, "%s is not "
 	    "allowed here; use %s", r->method, allow);
 }
@@ -70,9 +71,14 @@ get_org(struct req *r, int64_t number)
 	    (a == 1 ? KN_ORG_LOAD_HISTORY : 0))) != 0)
 		return reply_error(r, rc);
 	if (org.hidden && a != 1) {
+		char num[KN_CORPNUM_LEN + 1];
+
+		/* Indistinguishable from an unknown number. */
 		kn_org_cleanup(&org);
+		kn_corpnum_format(num, number);
 		return reply_errorf(r, 404, "not_found", "number", "no "
-		    "published organization has this number");
+		    "organization with corporate number %s is in the "
+		    "registry", num);
 	}
 	res = reply_json(r, 200, kn_org_to_json(&org, a == 1));
 	kn_org_cleanup(&org);

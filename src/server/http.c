@@ -87,6 +87,8 @@ reply(struct req *r, unsigned status, const char *ctype, void *data,
 	if (status == 401)
 		MHD_add_response_header(resp, "WWW-Authenticate",
 		    "Bearer realm=\"kakuin\"");
+	if (status == 405 && r->allow != NULL)
+		MHD_add_response_header(resp, "Allow", r->allow);
 	r->status = status;
 	r->resp_len = len;
 	ret = MHD_queue_response(r->conn, status, resp);

@@ -52,6 +52,7 @@ struct req {
 	size_t			 resp_len;
 	struct timespec		 start;
 	char			 user[65];
+	const char		*allow;		/* Allow header of a 405 */
 };
 
 /* The calling worker thread's store connection (opened on first use). */

@@ -25,6 +25,9 @@ static const char *const tab[M_COUNT][2] = {
 	[M_DESCRIPTION] = { "概要", "About" },
 	[M_STATUS] = { "状態", "Status" },
 	[M_DOMAINS] = { "確認済みドメイン", "Verified domains" },
+	[M_DOMAINS_UNVOUCHED] = { "管理が確認されたドメイン（組織としては確認"
+	    "されていません）", "Domains whose control was proven (the "
+	    "organization itself is not verified)" },
 	[M_WEB] = { "ウェブ", "web" },
 	[M_MAIL] = { "メール", "mail" },
 	[M_VERIFIED_ON] = { "確認日", "verified on" },

@@ -130,7 +130,7 @@ page_search(struct req *r, enum lang l)
 {
 	struct kn_org_query q = { .limit = 50 };
 	struct kn_org_list list;
-	struct kn_buf b;
+	struct kn_buf b, self;
 	struct kn_db *db;
 	const char *off;
 	char num[KN_CORPNUM_LEN + 1];
@@ -150,7 +150,16 @@ page_search(struct req *r, enum lang l)
 		return reply_errorf(r, 503, "busy", NULL, "store unavailable");
 	kn_buf_init(&b, 1 << 20);
 	rc = kn_org_search(db, &list, &q);
-	head(&b, l, q.q ? T(l, M_RESULTS) : T(l, M_VERIFIED_ORGS), r->url);
+	/* The language switch keeps the search (r->url has no query). */
+	kn_buf_init(&self, 512);
+	kn_buf_puts(&self, "/orgs");
+	if (q.q != NULL) {
+		kn_buf_puts(&self, "?q=");
+		kn_buf_put_urlenc(&self, q.q);
+	}
+	head(&b, l, q.q ? T(l, M_RESULTS) : T(l, M_VERIFIED_ORGS),
+	    self.failed ? "/orgs" : self.data);
+	kn_buf_cleanup(&self);
 	kn_buf_puts(&b, "<p class=\"tagline\">");
 	kn_buf_puts(&b, T(l, M_TAGLINE));
 	kn_buf_puts(&b, "</p>\n");
@@ -306,7 +315,10 @@ page_org(struct req *r, enum lang l, const char *numstr)
 	if (o.nta_closed)
 		row(&b, l, M_NTA_CLOSED, o.nta_closed);
 	kn_buf_puts(&b, "</table>\n<h2>");
-	kn_buf_puts(&b, T(l, M_DOMAINS));
+	/* Proven control of a domain vouches for nothing while the
+	 * organization itself is not verified: say so. */
+	kn_buf_puts(&b, T(l, strcmp(o.status, "verified") == 0 ? M_DOMAINS :
+	    M_DOMAINS_UNVOUCHED));
 	kn_buf_puts(&b, "</h2>\n<ul class=\"domains\" id=\"domains\">\n");
 	for (i = 0; i < o.ndomains; i++) {
 		const struct kn_domain *d = &o.domains[i];
@@ -323,10 +335,12 @@ page_org(struct req *r, enum lang l, const char *numstr)
 			kn_buf_puts(&b, " · ");
 		if (d->mail)
 			kn_buf_puts(&b, T(l, M_MAIL));
-		kn_buf_putf(&b, "</span> <small>%s %.10s (%s: %s)</small>"
+		kn_buf_putf(&b, "</span> <small>%s %.10s %s%s%s%s%s</small>"
 		    "</li>\n", T(l, M_VERIFIED_ON), d->verified_at,
-		    T(l, M_HOW), strcmp(d->method, "demo") == 0 ?
-		    T(l, M_METHOD_DEMO) : T(l, M_METHOD_DNS));
+		    l == LANG_EN ? "(" : "（", T(l, M_HOW),
+		    l == LANG_EN ? ": " : "：", strcmp(d->method, "demo") == 0 ?
+		    T(l, M_METHOD_DEMO) : T(l, M_METHOD_DNS),
+		    l == LANG_EN ? ")" : "）");
 	}
 	kn_buf_puts(&b, "</ul>\n");
 	if (shown == 0) {
@@ -388,9 +402,11 @@ page_route(struct req *r, const char *path)
 {
 	enum lang l = pick_lang(r);
 
-	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+		r->allow = "GET, HEAD";
 		return reply_errorf(r, 405, "method_not_allowed", NULL,
 		    "pages answer GET only");
+	}
 	if (strcmp(path, "/") == 0)
 		return reply_redirect(r, l == LANG_EN ? "/orgs?lang=en" :
 		    "/orgs?lang=ja");

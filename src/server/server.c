@@ -211,6 +211,7 @@ server_run(struct kn_config *cfg)
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
 	    MHD_USE_ERROR_LOG | MHD_USE_TURBO, 0, NULL, NULL,
 	    on_request, &s,
+	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, s.workers,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
@@ -219,7 +220,6 @@ server_run(struct kn_config *cfg)
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
-	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 	    MHD_OPTION_END);
 	if (d == NULL) {
 		fprintf(stderr, "kakuin serve: cannot listen on %s (is "
