@@ -100,7 +100,7 @@ record(FILE *f, uint64_t seq, const char *num, int defect, int latest,
 	unsigned w1 = next() % NWORDS, w2 = next() % NWORDS;
 	unsigned fi = next() % 4, pi = next() % 6;
 	unsigned block = next() % 9 + 1, lot = next() % 30 + 1;
-	int quoted = next() % 50 == 0;
+	int quoted = next() % 50 == 0 && defect < 0;
 	char badnum[14];
 
 	if (defect == 0) {

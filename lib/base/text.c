@@ -77,14 +77,14 @@ kn_check_text(const char *field, const char *s, size_t maxchars,
 	const unsigned char *p = (const unsigned char *)s;
 
 	if (n > maxchars * 4)
-		return kn_err_set(KN_ERR_TOOBIG, field,
+		return kn_err_set(KN_ERR_INVAL, field,
 		    "%s is too long: %zu bytes, at most %zu characters allowed",
 		    field, n, maxchars);
 	if (!kn_valid_utf8(s, n))
 		return kn_err_set(KN_ERR_INVAL, field,
 		    "%s is not valid UTF-8 (RFC 3629)", field);
 	if (kn_utf8_count(s, n) > maxchars)
-		return kn_err_set(KN_ERR_TOOBIG, field,
+		return kn_err_set(KN_ERR_INVAL, field,
 		    "%s is too long: %zu characters, at most %zu allowed",
 		    field, kn_utf8_count(s, n), maxchars);
 	for (i = 0; i < n; i++) {

@@ -22,7 +22,7 @@ size_t	kn_utf8_count(const char *p, size_t n);
  * Checks one free-text field: well-formed UTF-8, no C0/C1 control
  * characters (tab and, when multiline, newline excepted), at most maxchars
  * code points and 4 * maxchars bytes.  On failure records the detail against
- * field and returns KN_ERR_INVAL or KN_ERR_TOOBIG.
+ * field and returns KN_ERR_INVAL (a field rule, not a transport cap).
  */
 int	kn_check_text(const char *field, const char *s, size_t maxchars,
 	    bool multiline) KN_WUR;

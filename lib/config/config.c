@@ -30,7 +30,7 @@ defaults(struct kn_config *c, const char *datadir)
 	int rc;
 
 	memset(c, 0, sizeof(*c));
-	snprintf(store, sizeof(store), "sqlite:%s/kakuin.db", datadir);
+	snprintf(store, sizeof(store), "sqlite:kakuin.db");
 	if ((rc = set(&c->datadir, datadir)) != 0 ||
 	    (rc = set(&c->store, store)) != 0 ||
 	    (rc = set(&c->listen, "127.0.0.1:8080")) != 0 ||
@@ -153,6 +153,16 @@ env:
 	if ((env = getenv("KAKUIN_LISTEN")) != NULL && *env != '\0' &&
 	    (rc = set(&c->listen, env)) != 0)
 		goto fail;
+	/* A relative SQLite path lives in the data directory, wherever
+	 * kakuin is started from. */
+	if (strncmp(c->store, "sqlite:", 7) == 0 && c->store[7] != '/') {
+		char abs[4096];
+
+		snprintf(abs, sizeof(abs), "sqlite:%s/%s", datadir,
+		    c->store + 7);
+		if ((rc = set(&c->store, abs)) != 0)
+			goto fail;
+	}
 	return 0;
 fail:
 	kn_config_cleanup(c);
@@ -180,13 +190,14 @@ kn_config_write_default(const char *datadir, const char *store)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/%s", datadir, KN_CONFIG_FILE);
-	snprintf(def, sizeof(def), "sqlite:%s/kakuin.db", datadir);
+	snprintf(def, sizeof(def), "sqlite:kakuin.db");
 	if ((f = fopen(path, "wx")) == NULL)
 		return kn_err_set(KN_ERR_IO, NULL, "cannot create %s: %s",
 		    path, strerror(errno));
 	fprintf(f,
 	    "# kakuin configuration (see docs/configuration.md).\n"
-	    "# Store: the embedded SQLite file here, or a PostgreSQL URI,\n"
+	    "# Store: the embedded SQLite file (a relative path is inside this\n"
+	    "# data directory), or a PostgreSQL URI,\n"
 	    "# e.g. store = postgresql://kakuin@db.example/kakuin\n"
 	    "store = %s\n"
 	    "# Address the server listens on, and the URL people reach it "

@@ -19,7 +19,9 @@
 
 struct kn_config {
 	char	*datadir;
-	char	*store;		/* "sqlite:PATH" or "postgresql://..." */
+	char	*store;		/* "sqlite:PATH" or "postgresql://...";
+				   relative SQLite paths are made relative
+				   to the data directory */
 	char	*listen;	/* "ADDR:PORT" */
 	char	*base_url;	/* public URL of the server */
 	char	*resolver;	/* "" = system, or ADDR@PORT */

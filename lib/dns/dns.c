@@ -33,6 +33,15 @@ kn_dns_new(struct kn_dns **out, const char *resolver, const char *anchor)
 		/* Queries to a server on this machine are the point here. */
 		(void)ub_ctx_set_option(d->ctx, "do-not-query-localhost:",
 		    "no");
+		/*
+		 * libunbound answers the special-use names of RFC 6761
+		 * itself; with one configured server, that server decides
+		 * (test zones live under test. and invalid.).
+		 */
+		(void)ub_ctx_set_option(d->ctx, "local-zone:",
+		    "test. transparent");
+		(void)ub_ctx_set_option(d->ctx, "local-zone:",
+		    "invalid. transparent");
 		err = ub_ctx_set_fwd(d->ctx, resolver);
 	} else {
 		snprintf(d->resolver, sizeof(d->resolver), "system");

@@ -277,8 +277,10 @@ kn_org_validate(struct kn_org *org)
 		if (v[0] == '\0') {
 			if (i == KN_ORG_NAME)
 				break;
+			/* Given empty: an update clears the field. */
 			free(org->f[i]);
 			org->f[i] = NULL;
+			org->clear |= 1u << i;
 			continue;
 		}
 		if (fi->check != NULL && (rc = fi->check(fi->key, v)) != 0)
@@ -388,14 +390,17 @@ fields_detail(struct kn_buf *b, const struct kn_org *org)
 
 	kn_buf_puts(b, "{");
 	for (i = 0; i < KN_ORG_NFIELDS; i++) {
-		if (org->f[i] == NULL)
+		if (org->f[i] == NULL && !(org->clear & (1u << i)))
 			continue;
 		if (!first)
 			kn_buf_puts(b, ",");
 		first = false;
 		kn__json_str(b, kn_org_fields[i].key);
 		kn_buf_puts(b, ":");
-		kn__json_str(b, org->f[i]);
+		if (org->f[i] == NULL)
+			kn_buf_puts(b, "null");
+		else
+			kn__json_str(b, org->f[i]);
 	}
 	kn_buf_puts(b, "}");
 	return b->failed ? KN_ERR_TOOBIG : 0;
@@ -505,12 +510,13 @@ out:
 int
 kn_org_update(struct kn_db *db, const char *actor, struct kn_org *org)
 {
-	struct kn_stmt *st = NULL;
-	struct kn_buf detail;
+	struct kn_stmt *upd = NULL;
+	struct kn_buf detail, sql;
 	char status[12], now[21];
-	int rc;
+	int rc, i, k;
 
 	kn_buf_init(&detail, 64 * 1024);
+	kn_buf_init(&sql, 4096);
 	if ((rc = kn_org_validate(org)) != 0)
 		goto out;
 	if (org->f[KN_ORG_NAME] != NULL && org->f[KN_ORG_NAME][0] == '\0') {
@@ -529,32 +535,40 @@ kn_org_update(struct kn_db *db, const char *actor, struct kn_org *org)
 		goto out;
 	}
 	kn_now_rfc3339(now);
-	if ((rc = kn_db_stmt(db, &st, "UPDATE orgs SET "
-	    "name = COALESCE(?, name), name_en = COALESCE(?, name_en), "
-	    "kana = COALESCE(?, kana), address = COALESCE(?, address), "
-	    "address_en = COALESCE(?, address_en), "
-	    "postal_code = COALESCE(?, postal_code), "
-	    "url = COALESCE(?, url), founded = COALESCE(?, founded), "
-	    "phone = COALESCE(?, phone), "
-	    "description = COALESCE(?, description), "
-	    "updated_at = ? WHERE number = ?")) != 0)
+	/* SET only the fields given (set or cleared); the column names
+	 * come from kn_org_fields[], never from the request. */
+	kn_buf_puts(&sql, "UPDATE orgs SET ");
+	for (i = 0; i < KN_ORG_NFIELDS; i++) {
+		if (org->f[i] != NULL || (org->clear & (1u << i)))
+			kn_buf_putf(&sql, "%s = ?, ", kn_org_fields[i].key);
+	}
+	kn_buf_puts(&sql, "updated_at = ? WHERE number = ?");
+	if (sql.failed) {
+		rc = KN_ERR_NOMEM;
 		goto out;
-	if ((rc = bind_fields(st, 1, org)) != 0 ||
-	    (rc = kn_stmt_bind_text(st, 11, now)) != 0 ||
-	    (rc = kn_stmt_bind_int64(st, 12, org->number)) != 0 ||
-	    (rc = kn_stmt_run(st)) != 0)
+	}
+	if ((rc = kn_db_prepare(db, &upd, sql.data)) != 0)
 		goto out;
-	kn_stmt_done(st);
-	st = NULL;
+	for (i = 0, k = 1; i < KN_ORG_NFIELDS; i++) {
+		if (org->f[i] == NULL && !(org->clear & (1u << i)))
+			continue;
+		if ((rc = kn_stmt_bind_text(upd, k++, org->f[i])) != 0)
+			goto out;
+	}
+	if ((rc = kn_stmt_bind_text(upd, k++, now)) != 0 ||
+	    (rc = kn_stmt_bind_int64(upd, k, org->number)) != 0 ||
+	    (rc = kn_stmt_run(upd)) != 0)
+		goto out;
 	if ((rc = fields_detail(&detail, org)) != 0 ||
 	    (rc = kn__audit_org(db, actor, "org.update", org->number,
 	    detail.data)) != 0)
 		goto out;
 	rc = kn_db_commit(db);
 out:
-	kn_stmt_done(st);
+	kn_stmt_free(upd);
 	kn_db_rollback(db);
 	kn_buf_cleanup(&detail);
+	kn_buf_cleanup(&sql);
 	return rc;
 }
 

@@ -102,6 +102,7 @@ struct kn_org {
 	char		*created_at;
 	char		*updated_at;
 	unsigned	 loaded;	/* KN_ORG_LOAD_* parts present */
+	unsigned	 clear;		/* fields given empty: 1 << field */
 	struct kn_domain *domains;	/* loaded by kn_org_get */
 	size_t		 ndomains;
 	struct kn_org_event *events;	/* loaded by kn_org_get */

@@ -10,6 +10,7 @@ struct kn_backend_ops {
 	enum kn_db_backend kind;
 	int	(*open)(struct kn_db *db, const char *url);
 	void	(*close)(struct kn_db *db);
+	bool	(*broken)(const struct kn_db *db);
 	int	(*exec)(struct kn_db *db, const char *sql);
 	int	(*prepare)(struct kn_db *db, struct kn_stmt **out,
 		    const char *sql);

@@ -57,6 +57,12 @@ kn_db_backend(const struct kn_db *db)
 	return db->ops->kind;
 }
 
+bool
+kn_db_broken(const struct kn_db *db)
+{
+	return db->ops->broken(db);
+}
+
 int
 kn_db_exec(struct kn_db *db, const char *sql)
 {

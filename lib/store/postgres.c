@@ -86,6 +86,12 @@ pg_open(struct kn_db *db, const char *url)
 	return 0;
 }
 
+static bool
+pg_broken(const struct kn_db *db)
+{
+	return PQstatus(CONN(db)) == CONNECTION_BAD;
+}
+
 static void
 pg_close(struct kn_db *db)
 {
@@ -309,6 +315,7 @@ const struct kn_backend_ops kn_postgres_ops = {
 	.kind = KN_DB_POSTGRES,
 	.open = pg_open,
 	.close = pg_close,
+	.broken = pg_broken,
 	.exec = pg_exec,
 	.prepare = pg_prepare,
 	.stmt_free = pg_stmt_free,

@@ -104,6 +104,13 @@ sq_open(struct kn_db *db, const char *path)
 	return 0;
 }
 
+static bool
+sq_broken(const struct kn_db *db)
+{
+	(void)db;
+	return false;
+}
+
 static void
 sq_close(struct kn_db *db)
 {
@@ -247,6 +254,7 @@ const struct kn_backend_ops kn_sqlite_ops = {
 	.kind = KN_DB_SQLITE,
 	.open = sq_open,
 	.close = sq_close,
+	.broken = sq_broken,
 	.exec = sq_exec,
 	.prepare = sq_prepare,
 	.stmt_free = sq_stmt_free,

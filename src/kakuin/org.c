@@ -264,12 +264,14 @@ org_list(struct cli *c, int argc, char **argv, bool search)
 	if (json) {
 		json_t *a = json_array();
 
+		bool more = l.more;
+
 		for (i = 0; i < l.n; i++)
 			json_array_append_new(a, kn_org_to_json(&l.orgs[i],
 			    false));
 		kn_org_list_cleanup(&l);
 		return cli_print_json(json_pack("{s:o, s:b}", "orgs", a,
-		    "more", l.more));
+		    "more", more));
 	}
 	for (i = 0; i < l.n; i++) {
 		char num[KN_CORPNUM_LEN + 1];
@@ -512,8 +514,8 @@ org_import(struct cli *c, int argc, char **argv)
 	if (bar.tty)
 		fprintf(stderr, "\n");
 	if (rc == 0)
-		rc = kn_nta_rejects(c->db, res.id, rejfile ? INT64_MAX : 20,
-		    &rej, &nrej);
+		rc = kn_nta_rejects(c->db, res.id, rejfile ? INT64_MAX :
+		    json ? 1000 : 20, &rej, &nrej);
 	cli_close(c);
 	if (rc != 0)
 		return json ? cli_fail_json(c, rc, "import") :
@@ -539,12 +541,13 @@ org_import(struct cli *c, int argc, char **argv)
 			    "line", (json_int_t)rej[i].line, "reason",
 			    rej[i].reason));
 		cli_print_json(json_pack("{s:I, s:I, s:I, s:I, s:I, s:b, "
-		    "s:f, s:o}", "import", (json_int_t)res.id, "lines",
+		    "s:f, s:o, s:I}", "import", (json_int_t)res.id, "lines",
 		    (json_int_t)res.lines, "accepted",
 		    (json_int_t)res.accepted, "rejected",
 		    (json_int_t)res.rejected, "resumed_at",
 		    (json_int_t)res.resumed_at, "already_done",
-		    res.already_done, "seconds", t, "rejects", a));
+		    res.already_done, "seconds", t, "rejects", a,
+		    "rejects_listed", (json_int_t)nrej));
 	} else if (res.already_done) {
 		printf("kakuin: %s was already imported (import %" PRId64
 		    ": %" PRId64 " accepted, %" PRId64 " rejected); use "

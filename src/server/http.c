@@ -23,6 +23,21 @@ srv_db(struct req *r)
 {
 	struct kn_db *db;
 
+	if (thread_db != NULL && kn_db_broken(thread_db)) {
+		size_t i;
+
+		/* The store went away (restart, failover): start over. */
+		pthread_mutex_lock(&dbs_mu);
+		for (i = 0; i < ndbs; i++) {
+			if (dbs[i] == thread_db) {
+				dbs[i] = dbs[--ndbs];
+				break;
+			}
+		}
+		pthread_mutex_unlock(&dbs_mu);
+		kn_db_close(thread_db);
+		thread_db = NULL;
+	}
 	if (thread_db != NULL)
 		return thread_db;
 	if (kn_db_open(&db, r->srv->cfg->store) != 0)
@@ -173,6 +188,14 @@ reply_error(struct req *r, int rc)
 	const struct kn_error *e = kn_err_get();
 	unsigned status = http_status_of(rc);
 
+	/* A lost store connection is worth a retry; the next request on
+	 * this worker reconnects. */
+	if (rc == KN_ERR_DB && thread_db != NULL && kn_db_broken(thread_db)) {
+		fprintf(stderr, "kakuin serve: store connection lost: %s\n",
+		    kn_err_msg(rc));
+		return error_body(r, 503, "busy", NULL, "the store connection "
+		    "was lost; try again");
+	}
 	/* Store and internal failures are logged, not explained. */
 	if (status == 500) {
 		fprintf(stderr, "kakuin serve: %s %s: %s\n", r->method, r->url,

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,6 +16,13 @@
 #include "server/http.h"
 #include "server/server.h"
 #include "store/db.h"
+
+#define ANON_MAX_BODY (16 * 1024)
+#define DRAIN_SECONDS 10
+
+/* Requests begun and not yet completed (idle keep-alive connections are
+ * not counted): what a stop waits for. */
+static atomic_int inflight;
 
 static double
 since(const struct timespec *t)
@@ -63,19 +71,27 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 
 	(void)version;
 	if (r == NULL) {
+		size_t cap;
+
 		if ((r = calloc(1, sizeof(*r))) == NULL)
 			return MHD_NO;
+		atomic_fetch_add(&inflight, 1);
 		r->srv = s;
 		r->conn = conn;
 		r->method = method;
 		r->url = url;
 		clock_gettime(CLOCK_MONOTONIC, &r->start);
-		kn_buf_init(&r->body, s->cfg->max_body);
+		/* Unauthenticated requests get the smaller cap. */
+		cap = s->cfg->max_body;
+		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+		    "Authorization") == NULL && cap > ANON_MAX_BODY)
+			cap = ANON_MAX_BODY;
+		kn_buf_init(&r->body, cap);
 		*con_cls = r;
 		/* Refuse an announced oversized body before reading it. */
 		cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
 		    "Content-Length");
-		if (cl != NULL && strtoull(cl, NULL, 10) > s->cfg->max_body)
+		if (cl != NULL && strtoull(cl, NULL, 10) > cap)
 			r->too_big = true;
 		return MHD_YES;
 	}
@@ -89,7 +105,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	kn_err_clear();
 	if (r->too_big)
 		return reply_errorf(r, 413, "too_big", NULL, "the request "
-		    "body is larger than %zu bytes", s->cfg->max_body);
+		    "body is larger than %zu bytes%s", r->body.max,
+		    r->body.max < s->cfg->max_body ? " (the limit without "
+		    "an Authorization header)" : "");
 	return route(r);
 }
 
@@ -134,6 +152,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	kn_buf_cleanup(&r->body);
 	free(r);
 	*con_cls = NULL;
+	atomic_fetch_sub(&inflight, 1);
 }
 
 static void
@@ -209,7 +228,7 @@ server_run(struct kn_config *cfg)
 	signal(SIGPIPE, SIG_IGN);
 
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | MHD_USE_TURBO, 0, NULL, NULL,
+	    MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_ITC, 0, NULL, NULL,
 	    on_request, &s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -234,6 +253,16 @@ server_run(struct kn_config *cfg)
 	}
 	fprintf(stderr, "kakuin serve: %s received, finishing requests in "
 	    "flight\n", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+	/* Stop accepting, let begun requests finish (bounded), then close
+	 * what is left, idle keep-alive connections included. */
+	(void)MHD_quiesce_daemon(d);
+	for (int i = 0; i < DRAIN_SECONDS * 100 &&
+	    atomic_load(&inflight) > 0; i++)
+		usleep(10000);
+	if (atomic_load(&inflight) > 0)
+		fprintf(stderr, "kakuin serve: %d requests still running after "
+		    "%d s; closing them\n", atomic_load(&inflight),
+		    DRAIN_SECONDS);
 	MHD_stop_daemon(d);
 	srv_db_close_all();
 	fprintf(stderr, "kakuin serve: stopped\n");
