@@ -196,6 +196,13 @@ kn_audit_verify(struct kn_db *db, struct kn_audit_report *rep)
 		goto out;
 	}
 	head_seq = kn_stmt_int64(st, 0);
+	if (head_seq < expect - 1) {
+		rc = broken(rep, head_seq + 1, "the head records %" PRId64
+		    " rows but the log holds %" PRId64 ": the head was set "
+		    "back or rows were added without it", head_seq,
+		    expect - 1);
+		goto out;
+	}
 	if (head_seq != expect - 1) {
 		rc = broken(rep, expect, "the log ends at row %" PRId64 " but "
 		    "%" PRId64 " rows were written: rows at the end were "

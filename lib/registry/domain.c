@@ -63,6 +63,9 @@ kn_domain_parse(char out[KN_DOMAIN_MAX + 1], const char *in)
 			    "section 2.3.4)", in);
 		out[i] = (char)tolower(c);
 	}
+	if (label == 0)
+		return kn_err_set(KN_ERR_INVAL, "domain", "domain %s has an "
+		    "empty label", in);
 	if (in[n - 1] == '-')
 		return kn_err_set(KN_ERR_INVAL, "domain", "a label of %s ends "
 		    "with a hyphen (RFC 1035 section 2.3.1)", in);

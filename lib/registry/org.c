@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "audit/audit.h"
 #include "base/buf.h"
@@ -116,10 +117,15 @@ check_url(const char *key, char *v)
 	const char *host;
 	size_t i;
 
-	if (strncmp(v, "https://", 8) == 0)
+	/* Schemes are case-insensitive (RFC 3986 section 3.1): store the
+	 * canonical lower case. */
+	if (strncasecmp(v, "https://", 8) == 0) {
+		memcpy(v, "https://", 8);
 		host = v + 8;
-	else if (strncmp(v, "http://", 7) == 0)
+	} else if (strncasecmp(v, "http://", 7) == 0) {
+		memcpy(v, "http://", 7);
 		host = v + 7;
+	}
 	else
 		return kn_err_set(KN_ERR_INVAL, key, "%s must start with "
 		    "https:// or http://", key);
@@ -269,14 +275,16 @@ kn_org_validate(struct kn_org *org)
 
 		if (v == NULL)
 			continue;
+		/* Trim in place first: an all-space value counts as empty,
+		 * and caps apply to what is stored. */
+		memmove(v, kn_trim(v), strlen(kn_trim(v)) + 1);
 		if ((rc = kn_check_text(fi->key, v, fi->maxchars,
 		    fi->multiline)) != 0)
 			return rc;
-		/* Trim in place: an all-space value counts as empty. */
-		memmove(v, kn_trim(v), strlen(kn_trim(v)) + 1);
 		if (v[0] == '\0') {
+			/* A blank name is refused by add and update. */
 			if (i == KN_ORG_NAME)
-				break;
+				continue;
 			/* Given empty: an update clears the field. */
 			free(org->f[i]);
 			org->f[i] = NULL;

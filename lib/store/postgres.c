@@ -112,19 +112,44 @@ pg_exec(struct kn_db *db, const char *sql)
 	return rc;
 }
 
-/* Rewrites '?' placeholders to $1..$n, leaving quoted text alone. */
+/*
+ * Rewrites '?' placeholders to $1..$n, leaving alone quoted text (with
+ * E'' backslash escapes), quoted identifiers and comments.
+ */
 static int
 rewrite(struct kn_buf *out, const char *sql, int *nparams)
 {
+	const char *start = sql;
 	char quote = 0;
+	bool escapes = false;
 	int n = 0;
 
 	for (; *sql != '\0'; sql++) {
 		if (quote) {
+			if (escapes && *sql == '\\' && sql[1] != '\0') {
+				kn_buf_putn(out, sql++, 2);
+				continue;
+			}
 			if (*sql == quote)
 				quote = 0;
 		} else if (*sql == '\'' || *sql == '"') {
 			quote = *sql;
+			escapes = *sql == '\'' && sql > start &&
+			    (sql[-1] == 'E' || sql[-1] == 'e');
+		} else if (sql[0] == '-' && sql[1] == '-') {
+			size_t len = strcspn(sql, "\n");
+
+			kn_buf_putn(out, sql, len);
+			sql += len;
+			if (*sql == '\0')
+				break;
+		} else if (sql[0] == '/' && sql[1] == '*') {
+			const char *end = strstr(sql + 2, "*/");
+			size_t len = end ? (size_t)(end + 2 - sql) : strlen(sql);
+
+			kn_buf_putn(out, sql, len);
+			sql += len - 1;
+			continue;
 		} else if (*sql == '?') {
 			kn_buf_putf(out, "$%d", ++n);
 			continue;

@@ -456,11 +456,11 @@ pages_load_static(struct srv *s)
 	}
 	while ((de = readdir(d)) != NULL && s->nfiles < MAX_STATIC) {
 		struct static_file *f = &s->files[s->nfiles];
+		size_t namelen = strlen(de->d_name);
 		FILE *fp;
 		long n;
 
-		if (de->d_name[0] == '.' ||
-		    strlen(de->d_name) >= sizeof(f->name))
+		if (de->d_name[0] == '.' || namelen >= sizeof(f->name))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 		if ((fp = fopen(path, "rb")) == NULL)
@@ -476,7 +476,7 @@ pages_load_static(struct srv *s)
 		}
 		fclose(fp);
 		f->len = (size_t)n;
-		snprintf(f->name, sizeof(f->name), "%s", de->d_name);
+		memcpy(f->name, de->d_name, namelen + 1);
 		f->ctype = ctype_of(f->name);
 		EVP_Digest(f->data, f->len, md, &mdlen, EVP_sha256(), NULL);
 		f->etag[0] = '"';
