@@ -153,17 +153,9 @@ kn_user_list(struct kn_db *db, struct kn_user **out, size_t *n)
 	while ((rc = kn_stmt_step(st)) == KN_ROW) {
 		struct kn_user *u;
 
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 8;
-			void *p = reallocarray(v, ncap, sizeof(*v));
-
-			if (p == NULL) {
-				rc = KN_ERR_NOMEM;
-				goto out;
-			}
-			v = p;
-			cap = ncap;
-		}
+		if ((rc = kn_reserve(&v, &cap, count, sizeof(*v),
+		    KN_MAX_USERS)) != 0)
+			goto out;
 		u = &v[count++];
 		memset(u, 0, sizeof(*u));
 		u->id = kn_stmt_int64(st, 0);

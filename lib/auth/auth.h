@@ -20,6 +20,7 @@ struct kn_db;
 #define KN_API_TOKEN_LEN (3 + 43)
 #define KN_PASSWORD_MIN 12
 #define KN_PASSWORD_MAX 1024
+#define KN_MAX_USERS 100000	/* operators listed at once */
 
 struct kn_principal {
 	int64_t	 id;

@@ -190,6 +190,28 @@ kn_buf_steal(struct kn_buf *b, size_t *len)
 	return p;
 }
 
+int
+kn_reserve(void *arr, size_t *cap, size_t n, size_t elem, size_t max)
+{
+	void **ap = arr;
+	size_t ncap;
+	void *p;
+
+	if (n < *cap)
+		return 0;
+	if (n >= max)
+		return kn_err_set(KN_ERR_TOOBIG, NULL, "more than %zu items",
+		    max);
+	ncap = *cap ? *cap * 2 : 4;
+	if (ncap > max)
+		ncap = max;
+	if ((p = reallocarray(*ap, ncap, elem)) == NULL)
+		return KN_ERR_NOMEM;
+	*ap = p;
+	*cap = ncap;
+	return 0;
+}
+
 void
 kn_hex(char *out, const unsigned char *p, size_t n)
 {

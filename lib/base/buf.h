@@ -50,6 +50,15 @@ void	kn_buf_put_urlenc(struct kn_buf *b, const char *s);
 /* Takes ownership of the data (caller frees); the buffer is emptied. */
 char	*kn_buf_steal(struct kn_buf *b, size_t *len);
 
+/*
+ * Makes room for one more element in a growable array: when n == *cap,
+ * doubles *arr (at least 4 elements, at most max).  Returns 0,
+ * KN_ERR_TOOBIG when n has reached max, or KN_ERR_NOMEM; *arr is unchanged
+ * on failure.
+ */
+int	kn_reserve(void *arr, size_t *cap, size_t n, size_t elem, size_t max)
+	    KN_WUR;
+
 /* Hex encoding of n bytes into out (2n+1 bytes). */
 void	kn_hex(char *out, const unsigned char *p, size_t n);
 

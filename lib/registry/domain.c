@@ -121,9 +121,7 @@ get_domain(struct kn_db *db, int64_t number, const char *name,
 	struct kn_stmt *st;
 	int rc;
 
-	if ((rc = kn_db_stmt(db, &st, "SELECT name, web, mail, token, "
-	    "token_expires, created_at, verified_at, method, evidence, "
-	    "verified_by, released_at, checked_at, check_result FROM domains "
+	if ((rc = kn_db_stmt(db, &st, "SELECT " KN_DOMAIN_COLS " FROM domains "
 	    "WHERE org_number = ? AND name = ?")) != 0)
 		return rc;
 	if ((rc = kn_stmt_bind_int64(st, 1, number)) == 0 &&

@@ -480,17 +480,9 @@ kn_nta_rejects(struct kn_db *db, int64_t id, int64_t max,
 	    (rc = kn_stmt_bind_int64(st, 2, max)) != 0)
 		goto out;
 	while ((rc = kn_stmt_step(st)) == KN_ROW) {
-		if (count == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			void *q = reallocarray(v, ncap, sizeof(*v));
-
-			if (q == NULL) {
-				rc = KN_ERR_NOMEM;
-				goto out;
-			}
-			v = q;
-			cap = ncap;
-		}
+		if ((rc = kn_reserve(&v, &cap, count, sizeof(*v),
+		    SIZE_MAX / sizeof(*v))) != 0)
+			goto out;
 		v[count].line = kn_stmt_int64(st, 0);
 		v[count].reason = kn__dupcol(st, 1);
 		count++;

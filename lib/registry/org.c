@@ -623,9 +623,7 @@ load_domains(struct kn_db *db, struct kn_org *o)
 	size_t cap = 0;
 	int rc;
 
-	if ((rc = kn_db_stmt(db, &st, "SELECT name, web, mail, token, "
-	    "token_expires, created_at, verified_at, method, evidence, "
-	    "verified_by, released_at, checked_at, check_result FROM domains "
+	if ((rc = kn_db_stmt(db, &st, "SELECT " KN_DOMAIN_COLS " FROM domains "
 	    "WHERE org_number = ? ORDER BY name")) != 0)
 		return rc;
 	if ((rc = kn_stmt_bind_int64(st, 1, o->number)) != 0)
@@ -633,17 +631,9 @@ load_domains(struct kn_db *db, struct kn_org *o)
 	while ((rc = kn_stmt_step(st)) == KN_ROW) {
 		struct kn_domain *d;
 
-		if (o->ndomains == cap) {
-			size_t ncap = cap ? cap * 2 : 4;
-			void *p = reallocarray(o->domains, ncap, sizeof(*d));
-
-			if (p == NULL) {
-				rc = KN_ERR_NOMEM;
-				goto out;
-			}
-			o->domains = p;
-			cap = ncap;
-		}
+		if ((rc = kn_reserve(&o->domains, &cap, o->ndomains,
+		    sizeof(*d), KN_ORG_MAX_DOMAINS)) != 0)
+			goto out;
 		d = &o->domains[o->ndomains++];
 		memset(d, 0, sizeof(*d));
 		kn__read_domain(st, d);
@@ -687,17 +677,9 @@ load_events(struct kn_db *db, struct kn_org *o)
 	while ((rc = kn_stmt_step(st)) == KN_ROW) {
 		struct kn_org_event *e;
 
-		if (o->nevents == cap) {
-			size_t ncap = cap ? cap * 2 : 4;
-			void *p = reallocarray(o->events, ncap, sizeof(*e));
-
-			if (p == NULL) {
-				rc = KN_ERR_NOMEM;
-				goto out;
-			}
-			o->events = p;
-			cap = ncap;
-		}
+		if ((rc = kn_reserve(&o->events, &cap, o->nevents,
+		    sizeof(*e), KN_ORG_MAX_EVENTS)) != 0)
+			goto out;
 		e = &o->events[o->nevents++];
 		e->at = kn__dupcol(st, 0);
 		e->actor = kn__dupcol(st, 1);
@@ -1010,18 +992,9 @@ kn_org_search(struct kn_db *db, struct kn_org_list *out,
 			out->more = true;
 			continue;
 		}
-		if (out->n == cap) {
-			size_t ncap = cap ? cap * 2 : 16;
-			void *p = reallocarray(out->orgs, ncap,
-			    sizeof(*out->orgs));
-
-			if (p == NULL) {
-				rc = KN_ERR_NOMEM;
-				goto out;
-			}
-			out->orgs = p;
-			cap = ncap;
-		}
+		if ((rc = kn_reserve(&out->orgs, &cap, out->n,
+		    sizeof(*out->orgs), (size_t)limit)) != 0)
+			goto out;
 		kn_org_init(&out->orgs[out->n]);
 		if ((rc = read_org(st, &out->orgs[out->n++])) != 0)
 			goto out;

@@ -55,6 +55,8 @@ struct kn_org_field_info {
 extern const struct kn_org_field_info kn_org_fields[KN_ORG_NFIELDS];
 
 #define KN_DOMAIN_MAX 253
+#define KN_ORG_MAX_DOMAINS 1000	/* domain claims loaded per organization */
+#define KN_ORG_MAX_EVENTS 10000	/* status changes loaded per organization */
 #define KN_TOKEN_LEN 43		/* base64url of 32 random bytes */
 #define KN_CHALLENGE_LABEL "_kakuin-challenge"
 #define KN_CHALLENGE_PREFIX "kakuin-domain-verification="
