@@ -20,7 +20,7 @@
 #include "registry/registry_int.h"
 #include "store/db.h"
 
-#define DEFAULT_BATCH 20000
+#define DEFAULT_BATCH 100000
 #define KEY_SAMPLE (1 << 20)
 
 /*

@@ -7,6 +7,7 @@
 
 #include "audit/audit.h"
 #include "base/buf.h"
+#include "base/jsonw.h"
 #include "base/text.h"
 #include "registry/corpnum.h"
 #include "registry/org.h"
@@ -376,18 +377,7 @@ kn__audit_org(struct kn_db *db, const char *actor, const char *action,
 void
 kn__json_str(struct kn_buf *b, const char *s)
 {
-	kn_buf_puts(b, "\"");
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\')
-			kn_buf_putf(b, "\\%c", c);
-		else if (c < 0x20)
-			kn_buf_putf(b, "\\u%04x", c);
-		else
-			kn_buf_putn(b, s, 1);
-	}
-	kn_buf_puts(b, "\"");
+	kn_json_quote(b, s != NULL ? s : "");
 }
 
 static int
@@ -706,12 +696,17 @@ kn_org_load(struct kn_db *db, struct kn_org *out, int64_t number,
 	struct kn_stmt *st;
 	struct kn_org o;
 	char num[KN_CORPNUM_LEN + 1];
+	bool began;
 	int rc;
 
 	kn_org_init(&o);
-	if ((rc = kn_db_stmt(db, &st, "SELECT " ORG_COLS " FROM orgs "
-	    "WHERE number = ?")) != 0)
+	if ((rc = kn_db_begin_read(db, &began)) != 0)
 		return rc;
+	if ((rc = kn_db_stmt(db, &st, "SELECT " ORG_COLS " FROM orgs "
+	    "WHERE number = ?")) != 0) {
+		kn_db_end_read(db, began);
+		return rc;
+	}
 	if ((rc = kn_stmt_bind_int64(st, 1, number)) == 0)
 		rc = kn_stmt_step(st);
 	if (rc == KN_DONE) {
@@ -722,10 +717,13 @@ kn_org_load(struct kn_db *db, struct kn_org *out, int64_t number,
 		rc = read_org(st, &o);
 	kn_stmt_done(st);
 	o.loaded = flags;
-	if (rc == 0 && (flags & KN_ORG_LOAD_DOMAINS))
+	/* Listed organizations cannot claim domains: nothing to read. */
+	if (rc == 0 && (flags & KN_ORG_LOAD_DOMAINS) &&
+	    strcmp(o.status, "listed") != 0)
 		rc = load_domains(db, &o);
 	if (rc == 0 && (flags & KN_ORG_LOAD_HISTORY))
 		rc = load_events(db, &o);
+	kn_db_end_read(db, began);
 	if (rc != 0) {
 		kn_org_cleanup(&o);
 		return rc;

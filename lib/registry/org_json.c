@@ -1,132 +1,157 @@
 /* org_json.c - JSON views of organizations. */
+#include <stdio.h>
 #include <string.h>
 
 #include "registry/corpnum.h"
 #include "registry/org_json.h"
 
-static int
-put_str(json_t *o, const char *key, const char *v)
+void
+kn_domain_write_json(struct kn_jw *w, const struct kn_domain *d,
+    bool officer)
 {
-	return json_object_set_new(o, key, v ? json_string(v) : json_null());
+	char rec[KN_DOMAIN_MAX + 32];
+	char val[sizeof(KN_CHALLENGE_PREFIX) + KN_TOKEN_LEN];
+
+	kn_jw_obj(w);
+	kn_jw_kstr(w, "domain", d->name);
+	kn_jw_key(w, "uses");
+	kn_jw_arr(w);
+	if (d->web)
+		kn_jw_str(w, "web");
+	if (d->mail)
+		kn_jw_str(w, "mail");
+	kn_jw_end_arr(w);
+	kn_jw_key(w, "verified");
+	kn_jw_bool(w, d->verified_at && !d->released_at);
+	kn_jw_kstr(w, "verified_at", d->verified_at);
+	kn_jw_kstr(w, "method", d->method);
+	if (d->released_at)
+		kn_jw_kstr(w, "released_at", d->released_at);
+	if (officer) {
+		kn_jw_kstr(w, "evidence", d->evidence);
+		kn_jw_kstr(w, "verified_by", d->verified_by);
+		kn_jw_kstr(w, "checked_at", d->checked_at);
+		kn_jw_kstr(w, "check_result", d->check_result);
+		if (!d->verified_at) {
+			snprintf(rec, sizeof(rec), "%s.%s", KN_CHALLENGE_LABEL,
+			    d->name);
+			snprintf(val, sizeof(val), "%s%s", KN_CHALLENGE_PREFIX,
+			    d->token);
+			kn_jw_key(w, "challenge");
+			kn_jw_obj(w);
+			kn_jw_kstr(w, "record", rec);
+			kn_jw_kstr(w, "type", "TXT");
+			kn_jw_kstr(w, "value", val);
+			kn_jw_kstr(w, "expires", d->token_expires);
+			kn_jw_end_obj(w);
+		}
+	}
+	kn_jw_end_obj(w);
+}
+
+void
+kn_org_write_json(struct kn_jw *w, const struct kn_org *org, bool officer)
+{
+	char num[KN_CORPNUM_LEN + 1], succ[KN_CORPNUM_LEN + 1];
+	size_t i;
+	int k;
+
+	kn_corpnum_format(num, org->number);
+	kn_jw_obj(w);
+	kn_jw_kstr(w, "number", num);
+	for (k = 0; k < KN_ORG_NFIELDS; k++)
+		kn_jw_kstr(w, kn_org_fields[k].key, org->f[k]);
+	kn_jw_kstr(w, "kind", org->kind);
+	kn_jw_kstr(w, "status", org->status);
+	kn_jw_kstr(w, "status_at", org->status_at);
+	kn_jw_kstr(w, "verified_since", org->verified_since);
+	if (officer) {
+		kn_jw_kstr(w, "status_reason", org->status_reason);
+		kn_jw_kstr(w, "status_by", org->status_by);
+		kn_jw_key(w, "hidden");
+		kn_jw_bool(w, org->hidden);
+	}
+	if (org->loaded & KN_ORG_LOAD_DOMAINS) {
+		kn_jw_key(w, "domains");
+		kn_jw_arr(w);
+		for (i = 0; i < org->ndomains; i++) {
+			const struct kn_domain *d = &org->domains[i];
+
+			/* The public sees proven, unreleased domains only. */
+			if (!officer && (d->verified_at == NULL ||
+			    d->released_at != NULL))
+				continue;
+			kn_domain_write_json(w, d, officer);
+		}
+		kn_jw_end_arr(w);
+	}
+	if (org->nta_updated != NULL) {
+		kn_jw_key(w, "nta");
+		kn_jw_obj(w);
+		kn_jw_kstr(w, "process", org->nta_process);
+		kn_jw_kstr(w, "updated", org->nta_updated);
+		kn_jw_kstr(w, "closed", org->nta_closed);
+		kn_jw_kstr(w, "close_cause", org->nta_close_cause);
+		kn_jw_kstr(w, "assigned", org->nta_assigned);
+		if (org->nta_successor) {
+			kn_corpnum_format(succ, org->nta_successor);
+			kn_jw_kstr(w, "successor", succ);
+		}
+		kn_jw_end_obj(w);
+	}
+	if (officer && (org->loaded & KN_ORG_LOAD_HISTORY)) {
+		kn_jw_key(w, "history");
+		kn_jw_arr(w);
+		for (i = 0; i < org->nevents; i++) {
+			kn_jw_obj(w);
+			kn_jw_kstr(w, "at", org->events[i].at);
+			kn_jw_kstr(w, "actor", org->events[i].actor);
+			kn_jw_kstr(w, "from", org->events[i].from_status);
+			kn_jw_kstr(w, "to", org->events[i].to_status);
+			kn_jw_kstr(w, "reason", org->events[i].reason);
+			kn_jw_end_obj(w);
+		}
+		kn_jw_end_arr(w);
+	}
+	kn_jw_kstr(w, "created_at", org->created_at);
+	kn_jw_kstr(w, "updated_at", org->updated_at);
+	kn_jw_end_obj(w);
+}
+
+/* Parses what a writer produced back into a tree. */
+static json_t *
+reparse(struct kn_buf *b)
+{
+	json_t *j = NULL;
+
+	if (!b->failed)
+		j = json_loadb(b->data, b->len, 0, NULL);
+	kn_buf_cleanup(b);
+	return j;
 }
 
 json_t *
 kn_domain_to_json(const struct kn_domain *d, bool officer)
 {
-	json_t *o = json_object(), *uses = json_array();
-	char rec[KN_DOMAIN_MAX + 32];
+	struct kn_buf b;
+	struct kn_jw w;
 
-	if (o == NULL || uses == NULL)
-		goto fail;
-	if (d->web)
-		json_array_append_new(uses, json_string("web"));
-	if (d->mail)
-		json_array_append_new(uses, json_string("mail"));
-	json_object_set_new(o, "domain", json_string(d->name));
-	json_object_set_new(o, "uses", uses);
-	uses = NULL;
-	json_object_set_new(o, "verified", json_boolean(d->verified_at &&
-	    !d->released_at));
-	put_str(o, "verified_at", d->verified_at);
-	put_str(o, "method", d->method);
-	if (d->released_at)
-		put_str(o, "released_at", d->released_at);
-	if (officer) {
-		snprintf(rec, sizeof(rec), "%s.%s", KN_CHALLENGE_LABEL,
-		    d->name);
-		put_str(o, "evidence", d->evidence);
-		put_str(o, "verified_by", d->verified_by);
-		put_str(o, "checked_at", d->checked_at);
-		put_str(o, "check_result", d->check_result);
-		if (!d->verified_at) {
-			json_t *ch = json_object();
-			char val[sizeof(KN_CHALLENGE_PREFIX) + KN_TOKEN_LEN];
-
-			snprintf(val, sizeof(val), "%s%s",
-			    KN_CHALLENGE_PREFIX, d->token);
-			json_object_set_new(ch, "record", json_string(rec));
-			json_object_set_new(ch, "type", json_string("TXT"));
-			json_object_set_new(ch, "value", json_string(val));
-			put_str(ch, "expires", d->token_expires);
-			json_object_set_new(o, "challenge", ch);
-		}
-	}
-	return o;
-fail:
-	json_decref(o);
-	json_decref(uses);
-	return NULL;
+	kn_buf_init(&b, 1 << 20);
+	kn_jw_init(&w, &b);
+	kn_domain_write_json(&w, d, officer);
+	return reparse(&b);
 }
 
 json_t *
 kn_org_to_json(const struct kn_org *org, bool officer)
 {
-	json_t *o = json_object(), *doms = json_array(), *nta;
-	char num[KN_CORPNUM_LEN + 1], succ[KN_CORPNUM_LEN + 1];
-	size_t i;
-	int k;
+	struct kn_buf b;
+	struct kn_jw w;
 
-	if (o == NULL || doms == NULL) {
-		json_decref(o);
-		json_decref(doms);
-		return NULL;
-	}
-	kn_corpnum_format(num, org->number);
-	json_object_set_new(o, "number", json_string(num));
-	for (k = 0; k < KN_ORG_NFIELDS; k++)
-		put_str(o, kn_org_fields[k].key, org->f[k]);
-	put_str(o, "kind", org->kind);
-	json_object_set_new(o, "status", json_string(org->status));
-	put_str(o, "status_at", org->status_at);
-	put_str(o, "verified_since", org->verified_since);
-	if (officer) {
-		put_str(o, "status_reason", org->status_reason);
-		put_str(o, "status_by", org->status_by);
-		json_object_set_new(o, "hidden", json_boolean(org->hidden));
-	}
-	for (i = 0; i < org->ndomains; i++) {
-		const struct kn_domain *d = &org->domains[i];
-
-		if (!officer && (d->verified_at == NULL ||
-		    d->released_at != NULL))
-			continue;
-		json_array_append_new(doms, kn_domain_to_json(d, officer));
-	}
-	if (org->loaded & KN_ORG_LOAD_DOMAINS)
-		json_object_set_new(o, "domains", doms);
-	else
-		json_decref(doms);
-	if (org->nta_updated != NULL) {
-		nta = json_object();
-		put_str(nta, "process", org->nta_process);
-		put_str(nta, "updated", org->nta_updated);
-		put_str(nta, "closed", org->nta_closed);
-		put_str(nta, "close_cause", org->nta_close_cause);
-		put_str(nta, "assigned", org->nta_assigned);
-		if (org->nta_successor) {
-			kn_corpnum_format(succ, org->nta_successor);
-			put_str(nta, "successor", succ);
-		}
-		json_object_set_new(o, "nta", nta);
-	}
-	if (officer && (org->loaded & KN_ORG_LOAD_HISTORY)) {
-		json_t *ev = json_array();
-
-		for (i = 0; i < org->nevents; i++) {
-			json_t *e = json_object();
-
-			put_str(e, "at", org->events[i].at);
-			put_str(e, "actor", org->events[i].actor);
-			put_str(e, "from", org->events[i].from_status);
-			put_str(e, "to", org->events[i].to_status);
-			put_str(e, "reason", org->events[i].reason);
-			json_array_append_new(ev, e);
-		}
-		json_object_set_new(o, "history", ev);
-	}
-	put_str(o, "created_at", org->created_at);
-	put_str(o, "updated_at", org->updated_at);
-	return o;
+	kn_buf_init(&b, 16 << 20);
+	kn_jw_init(&w, &b);
+	kn_org_write_json(&w, org, officer);
+	return reparse(&b);
 }
 
 int

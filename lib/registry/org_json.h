@@ -12,8 +12,18 @@
 
 #include <jansson.h>
 
+#include "base/jsonw.h"
 #include "registry/org.h"
 
+/*
+ * Writes the view of an organization or domain claim.  This is the one
+ * definition of their JSON shape; the _to_json forms parse it back into a
+ * jansson tree for callers that want one (the CLI's pretty printing).
+ */
+void	kn_org_write_json(struct kn_jw *w, const struct kn_org *org,
+	    bool officer);
+void	kn_domain_write_json(struct kn_jw *w, const struct kn_domain *d,
+	    bool officer);
 /* New reference, or NULL when out of memory. */
 json_t	*kn_org_to_json(const struct kn_org *org, bool officer);
 json_t	*kn_domain_to_json(const struct kn_domain *d, bool officer);

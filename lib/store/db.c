@@ -101,6 +101,49 @@ kn_db_commit(struct kn_db *db)
 	return 0;
 }
 
+int
+kn_db_begin_read(struct kn_db *db, bool *began)
+{
+	struct kn_stmt *st;
+	int rc;
+
+	*began = false;
+	if (db->in_tx)
+		return 0;
+	if (db->ops->kind == KN_DB_POSTGRES)
+		rc = db->ops->exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ "
+		    "READ ONLY");
+	else if ((rc = kn_db_stmt(db, &st, "BEGIN")) == 0) {
+		/* Cached: this runs once per page or API read. */
+		rc = kn_stmt_run(st);
+		kn_stmt_done(st);
+	}
+	if (rc == 0) {
+		db->in_tx = true;
+		*began = true;
+	}
+	return rc;
+}
+
+void
+kn_db_end_read(struct kn_db *db, bool began)
+{
+	struct kn_stmt *st;
+
+	if (!began || !db->in_tx)
+		return;
+	if (db->ops->kind == KN_DB_SQLITE &&
+	    kn_db_stmt(db, &st, "COMMIT") == 0) {
+		if (kn_stmt_run(st) == 0) {
+			kn_stmt_done(st);
+			db->in_tx = false;
+			return;
+		}
+		kn_stmt_done(st);
+	}
+	kn_db_rollback(db);
+}
+
 void
 kn_db_rollback(struct kn_db *db)
 {

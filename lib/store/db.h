@@ -55,6 +55,14 @@ int	kn_db_exec(struct kn_db *db, const char *sql) KN_WUR;
  * deadlocks).  Nesting is an internal error. */
 int	kn_db_begin(struct kn_db *db) KN_WUR;
 int	kn_db_commit(struct kn_db *db) KN_WUR;
+/*
+ * A read-only snapshot for several SELECTs (SQLite: a deferred BEGIN, one
+ * lock instead of one per statement; PostgreSQL: REPEATABLE READ READ
+ * ONLY).  Inside an open transaction it does nothing: *began says whether
+ * kn_db_end_read() has something to end.
+ */
+int	kn_db_begin_read(struct kn_db *db, bool *began) KN_WUR;
+void	kn_db_end_read(struct kn_db *db, bool began);
 /* Rolls back when a transaction is open; otherwise does nothing. */
 void	kn_db_rollback(struct kn_db *db);
 bool	kn_db_in_tx(const struct kn_db *db);

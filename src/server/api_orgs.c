@@ -54,6 +54,33 @@ actor_of(char out[96], const struct kn_principal *p)
 	snprintf(out, 96, "user:%s", p->name);
 }
 
+#define ANSWER_MAX (16 << 20)
+
+static MHD_RESULT
+reply_org(struct req *r, unsigned status, const struct kn_org *org,
+    bool officer)
+{
+	struct kn_buf b;
+	struct kn_jw w;
+
+	kn_buf_init(&b, ANSWER_MAX);
+	kn_jw_init(&w, &b);
+	kn_org_write_json(&w, org, officer);
+	return reply_jsonbuf(r, status, &b);
+}
+
+static MHD_RESULT
+reply_domain(struct req *r, unsigned status, const struct kn_domain *d)
+{
+	struct kn_buf b;
+	struct kn_jw w;
+
+	kn_buf_init(&b, ANSWER_MAX);
+	kn_jw_init(&w, &b);
+	kn_domain_write_json(&w, d, true);
+	return reply_jsonbuf(r, status, &b);
+}
+
 static MHD_RESULT
 get_org(struct req *r, int64_t number)
 {
@@ -80,7 +107,7 @@ get_org(struct req *r, int64_t number)
 		    "organization with corporate number %s is in the "
 		    "registry", num);
 	}
-	res = reply_json(r, 200, kn_org_to_json(&org, a == 1));
+	res = reply_org(r, 200, &org, a == 1);
 	kn_org_cleanup(&org);
 	return res;
 }
@@ -92,9 +119,10 @@ list_orgs(struct req *r)
 	struct kn_org_list l;
 	struct kn_principal p;
 	struct kn_db *db;
+	struct kn_buf b;
+	struct kn_jw w;
 	const char *v;
 	MHD_RESULT res;
-	json_t *a;
 	int64_t n;
 	size_t i;
 	int auth, rc;
@@ -120,13 +148,23 @@ list_orgs(struct req *r)
 		return store_down(r);
 	if ((rc = kn_org_search(db, &l, &q)) != 0)
 		return reply_error(r, rc);
-	a = json_array();
+	kn_buf_init(&b, ANSWER_MAX);
+	kn_jw_init(&w, &b);
+	kn_jw_obj(&w);
+	kn_jw_key(&w, "orgs");
+	kn_jw_arr(&w);
 	for (i = 0; i < l.n; i++)
-		json_array_append_new(a, kn_org_to_json(&l.orgs[i], false));
-	res = reply_json(r, 200, json_pack("{s:o, s:b, s:i, s:i}", "orgs", a,
-	    "more", l.more, "limit", q.limit, "offset", q.offset));
+		kn_org_write_json(&w, &l.orgs[i], false);
+	kn_jw_end_arr(&w);
+	kn_jw_key(&w, "more");
+	kn_jw_bool(&w, l.more);
+	kn_jw_key(&w, "limit");
+	kn_jw_int(&w, q.limit);
+	kn_jw_key(&w, "offset");
+	kn_jw_int(&w, q.offset);
+	kn_jw_end_obj(&w);
 	kn_org_list_cleanup(&l);
-	return res;
+	return reply_jsonbuf(r, 200, &b);
 }
 
 /* Replies 200/201 with the officer view of number after a change. */
@@ -139,7 +177,7 @@ changed(struct req *r, struct kn_db *db, unsigned status, int64_t number)
 
 	if ((rc = kn_org_get(db, &org, number)) != 0)
 		return reply_error(r, rc);
-	res = reply_json(r, status, kn_org_to_json(&org, true));
+	res = reply_org(r, status, &org, true);
 	kn_org_cleanup(&org);
 	return res;
 }
@@ -332,7 +370,7 @@ add_domain(struct req *r, int64_t number)
 	    web, mail, &d)) != 0)
 		res = reply_error(r, rc);
 	else
-		res = reply_json(r, 201, kn_domain_to_json(&d, true));
+		res = reply_domain(r, 201, &d);
 out:
 	kn_domain_cleanup(&d);
 	json_decref(body);
@@ -365,7 +403,7 @@ check_domain(struct req *r, int64_t number, const char *name)
 	if (rc != 0)
 		res = reply_error(r, rc);
 	else
-		res = reply_json(r, 200, kn_domain_to_json(&d, true));
+		res = reply_domain(r, 200, &d);
 	kn_domain_cleanup(&d);
 	return res;
 }
@@ -376,8 +414,9 @@ list_domains(struct req *r, int64_t number)
 	struct kn_principal p;
 	struct kn_org org;
 	struct kn_db *db;
+	struct kn_buf b;
+	struct kn_jw w;
 	MHD_RESULT res;
-	json_t *a;
 	size_t i;
 	int rc;
 
@@ -385,14 +424,19 @@ list_domains(struct req *r, int64_t number)
 		return res;
 	if ((db = srv_db(r)) == NULL)
 		return store_down(r);
-	if ((rc = kn_org_get(db, &org, number)) != 0)
+	if ((rc = kn_org_load(db, &org, number, KN_ORG_LOAD_DOMAINS)) != 0)
 		return reply_error(r, rc);
-	a = json_array();
+	kn_buf_init(&b, ANSWER_MAX);
+	kn_jw_init(&w, &b);
+	kn_jw_obj(&w);
+	kn_jw_key(&w, "domains");
+	kn_jw_arr(&w);
 	for (i = 0; i < org.ndomains; i++)
-		json_array_append_new(a, kn_domain_to_json(&org.domains[i],
-		    true));
+		kn_domain_write_json(&w, &org.domains[i], true);
+	kn_jw_end_arr(&w);
+	kn_jw_end_obj(&w);
 	kn_org_cleanup(&org);
-	return reply_json(r, 200, json_pack("{s:o}", "domains", a));
+	return reply_jsonbuf(r, 200, &b);
 }
 
 static MHD_RESULT

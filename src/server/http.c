@@ -236,6 +236,22 @@ reply_html(struct req *r, unsigned status, struct kn_buf *b)
 }
 
 MHD_RESULT
+reply_jsonbuf(struct req *r, unsigned status, struct kn_buf *b)
+{
+	size_t n;
+	char *p;
+
+	kn_buf_putn(b, "\n", 1);
+	if (b->failed) {
+		kn_buf_cleanup(b);
+		return reply_errorf(r, 500, "internal", NULL, "answer too "
+		    "large");
+	}
+	p = kn_buf_steal(b, &n);
+	return reply(r, status, "application/json", p, n, true);
+}
+
+MHD_RESULT
 reply_redirect(struct req *r, const char *location)
 {
 	struct MHD_Response *resp;

@@ -71,6 +71,8 @@ MHD_RESULT	 reply_errorf(struct req *r, unsigned status,
 		    const char *code, const char *field, const char *fmt, ...)
 		    KN_PRINTF(5, 6);
 MHD_RESULT	 reply_html(struct req *r, unsigned status, struct kn_buf *b);
+/* Replies with a JSON document written into b (taken over). */
+MHD_RESULT	 reply_jsonbuf(struct req *r, unsigned status, struct kn_buf *b);
 MHD_RESULT	 reply_redirect(struct req *r, const char *location);
 unsigned	 http_status_of(int rc);
 

@@ -5,6 +5,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "base/jsonw.h"
 #include "base/text.h"
 #include "testutil.h"
 
@@ -511,6 +512,80 @@ test_trim_time_random(void **state)
 	assert_memory_not_equal(r1, r2, sizeof(r1));
 }
 
+/* RFC 8259 section 7: quote, reverse solidus and U+0000..U+001F escaped;
+ * everything else (UTF-8 included) passes through. */
+static void
+test_json_quote(void **state)
+{
+	static const struct {
+		const char	*in;
+		const char	*want;
+	} tab[] = {
+		{ "", "\"\"" },
+		{ "plain", "\"plain\"" },
+		{ "a\"b", "\"a\\\"b\"" },
+		{ "back\\slash", "\"back\\\\slash\"" },
+		{ "tab\there", "\"tab\\there\"" },
+		{ "nl\ncr\r", "\"nl\\ncr\\r\"" },
+		{ "\x01\x1f", "\"\\u0001\\u001f\"" },
+		{ "\x7f", "\"\x7f\"" },
+		{ "一般財団法人", "\"一般財団法人\"" },
+		{ "</script>", "\"</script>\"" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NITEMS(tab); i++) {
+		struct kn_buf b;
+
+		kn_buf_init(&b, 1024);
+		kn_json_quote(&b, tab[i].in);
+		CHECK_INT(tab[i].in, b.failed, 0);
+		CHECK_STR(tab[i].in, b.data, tab[i].want);
+		kn_buf_cleanup(&b);
+	}
+}
+
+/* Commas and nesting come out right, and a full buffer fails sticky. */
+static void
+test_json_writer(void **state)
+{
+	struct kn_buf b;
+	struct kn_jw w;
+
+	(void)state;
+	kn_buf_init(&b, 4096);
+	kn_jw_init(&w, &b);
+	kn_jw_obj(&w);
+	kn_jw_kstr(&w, "a", "x");
+	kn_jw_kstr(&w, "n", NULL);
+	kn_jw_key(&w, "list");
+	kn_jw_arr(&w);
+	kn_jw_int(&w, -5);
+	kn_jw_bool(&w, true);
+	kn_jw_obj(&w);
+	kn_jw_end_obj(&w);
+	kn_jw_arr(&w);
+	kn_jw_end_arr(&w);
+	kn_jw_null(&w);
+	kn_jw_end_arr(&w);
+	kn_jw_key(&w, "last");
+	kn_jw_bool(&w, false);
+	kn_jw_end_obj(&w);
+	assert_false(b.failed);
+	assert_string_equal(b.data, "{\"a\":\"x\",\"n\":null,\"list\":"
+	    "[-5,true,{},[],null],\"last\":false}");
+	kn_buf_cleanup(&b);
+
+	kn_buf_init(&b, 8);
+	kn_jw_init(&w, &b);
+	kn_jw_obj(&w);
+	kn_jw_kstr(&w, "longer than eight", "bytes");
+	kn_jw_end_obj(&w);
+	assert_true(b.failed);
+	kn_buf_cleanup(&b);
+}
+
 int
 main(void)
 {
@@ -526,6 +601,8 @@ main(void)
 		cmocka_unit_test(test_check_text),
 		cmocka_unit_test(test_valid_date),
 		cmocka_unit_test(test_parse_int64),
+		cmocka_unit_test(test_json_quote),
+		cmocka_unit_test(test_json_writer),
 		cmocka_unit_test(test_base64url),
 		cmocka_unit_test(test_trim_time_random),
 	};
