@@ -1,0 +1,2 @@
+/* lint.c - pre-issuance linting.  Being written; see lint.h. */
+#include "ca/lint.h"

@@ -1,0 +1,82 @@
+/*
+ * key.h - private keys addressed by URI, kept in the smallest corner of
+ * the program.
+ *
+ *   pkcs11:token=LABEL;object=NAME     a key inside a PKCS#11 token (the
+ *                                      default: SoftHSM2 in the data
+ *                                      directory); it never leaves it
+ *   file:PATH                          PKCS#8 PEM, always encrypted
+ *                                      (PBES2, AES-256-CBC, scrypt/PBKDF2)
+ *
+ * A loaded key is an EVP_PKEY usable with OpenSSL's signing functions
+ * (X509_sign, X509_CRL_sign, OCSP/TS/CMS signing); for pkcs11: keys the
+ * private operations run in the token.  PINs and passphrases come from the
+ * keystore configuration and are wiped when it is freed; they are never
+ * logged.  The PKCS#11 engine's deprecated API is confined to p11.c.
+ */
+#ifndef KN_CRYPTO_KEY_H
+#define KN_CRYPTO_KEY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <openssl/evp.h>
+
+#include "base/err.h"
+
+enum kn_keyalg {
+	KN_KEY_NONE = 0,
+	KN_KEY_EC_P256,
+	KN_KEY_EC_P384,
+	KN_KEY_RSA_2048,
+	KN_KEY_RSA_3072,
+	KN_KEY_RSA_4096,
+	KN_KEY_ED25519,
+};
+
+/* "ec-p256", "ec-p384", "rsa-2048", "rsa-3072", "rsa-4096", "ed25519". */
+int		 kn_keyalg_parse(enum kn_keyalg *out, const char *s) KN_WUR;
+const char	*kn_keyalg_name(enum kn_keyalg alg);
+/* The algorithm of a public or private key, or KN_KEY_NONE when it is
+ * none kakuin accepts (wrong curve, RSA size not 2048/3072/4096...). */
+enum kn_keyalg	 kn_keyalg_of(EVP_PKEY *pkey);
+
+struct kn_keystore_config {
+	const char	*module;	/* PKCS#11 module path */
+	const char	*token;		/* token label */
+	const char	*pin;		/* user PIN */
+	const char	*passphrase;	/* for file: keys */
+	const char	*softhsm_conf;	/* SOFTHSM2_CONF to use, or NULL */
+};
+
+struct kn_keystore;
+
+/* Copies the configuration (secrets included, wiped on free). */
+int	kn_keystore_new(struct kn_keystore **out,
+	    const struct kn_keystore_config *c) KN_WUR;
+void	kn_keystore_free(struct kn_keystore *ks);
+
+/*
+ * Generates a new key of alg named label.  kind is "pkcs11" (inside the
+ * token; CKA_SENSITIVE, not extractable) or "file" (written as encrypted
+ * PKCS#8 to DIR/LABEL.key.pem where DIR is file_dir).  Returns the key's
+ * URI in *uri (malloc'd).  KN_ERR_EXISTS when the label is taken.
+ */
+int	kn_key_generate(struct kn_keystore *ks, const char *kind,
+	    const char *file_dir, enum kn_keyalg alg, const char *label,
+	    char **uri) KN_WUR;
+/* Loads the key a URI names.  *out is a new reference. */
+int	kn_key_load(struct kn_keystore *ks, const char *uri, EVP_PKEY **out)
+	    KN_WUR;
+
+/*
+ * Creates a SoftHSM2 configuration (DATADIR/softhsm2.conf) and token
+ * directory (DATADIR/tokens) and initializes a token labelled label with
+ * the given user PIN and security officer PIN.  Writes the configuration
+ * path to conf_out[conf_len].
+ */
+int	kn_softhsm_init(const char *datadir, const char *module,
+	    const char *label, const char *pin, const char *so_pin,
+	    char *conf_out, size_t conf_len) KN_WUR;
+
+#endif
