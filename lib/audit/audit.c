@@ -10,7 +10,7 @@
 #include "base/text.h"
 #include "store/db.h"
 
-static void
+static bool
 put_field(EVP_MD_CTX *md, const char *s)
 {
 	unsigned char len[8];
@@ -21,11 +21,11 @@ put_field(EVP_MD_CTX *md, const char *s)
 		len[i] = n & 0xff;
 		n >>= 8;
 	}
-	EVP_DigestUpdate(md, len, sizeof(len));
-	EVP_DigestUpdate(md, s, strlen(s));
+	return EVP_DigestUpdate(md, len, sizeof(len)) == 1 &&
+	    EVP_DigestUpdate(md, s, strlen(s)) == 1;
 }
 
-void
+int
 kn_audit_hash(char out[KN_AUDIT_HASH_HEX], int64_t seq, const char *at,
     const char *actor, const char *action, const char *object,
     const char *detail, const char *prev)
@@ -35,27 +35,24 @@ kn_audit_hash(char out[KN_AUDIT_HASH_HEX], int64_t seq, const char *at,
 	unsigned int dlen = 0;
 	char seqs[24];
 	EVP_MD_CTX *md;
+	bool ok;
 
 	snprintf(seqs, sizeof(seqs), "%" PRId64, seq);
 	md = EVP_MD_CTX_new();
-	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1) {
-		/* Out of memory: produce a hash that never matches. */
-		memset(out, 'x', KN_AUDIT_HASH_HEX - 1);
-		out[KN_AUDIT_HASH_HEX - 1] = '\0';
-		EVP_MD_CTX_free(md);
-		return;
-	}
-	EVP_DigestUpdate(md, domain, sizeof(domain));
-	put_field(md, seqs);
-	put_field(md, at);
-	put_field(md, actor);
-	put_field(md, action);
-	put_field(md, object);
-	put_field(md, detail);
-	put_field(md, prev);
-	EVP_DigestFinal_ex(md, dig, &dlen);
+	/* A hash that could not be computed must never be stored: the log
+	 * is append-only and could not be repaired. */
+	ok = md != NULL && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(md, domain, sizeof(domain)) == 1 &&
+	    put_field(md, seqs) && put_field(md, at) && put_field(md, actor) &&
+	    put_field(md, action) && put_field(md, object) &&
+	    put_field(md, detail) && put_field(md, prev) &&
+	    EVP_DigestFinal_ex(md, dig, &dlen) == 1 && dlen == sizeof(dig);
 	EVP_MD_CTX_free(md);
+	if (!ok)
+		return kn_err_set(KN_ERR_CRYPTO, NULL, "audit: SHA-256 "
+		    "failed");
 	kn_hex(out, dig, sizeof(dig));
+	return 0;
 }
 
 int
@@ -88,7 +85,9 @@ kn_audit_append(struct kn_db *db, const char *actor, const char *action,
 	kn_stmt_done(st);
 
 	kn_now_rfc3339(at);
-	kn_audit_hash(hash, n, at, actor, action, object, detail, prev);
+	if ((rc = kn_audit_hash(hash, n, at, actor, action, object, detail,
+	    prev)) != 0)
+		return rc;
 
 	if ((rc = kn_db_stmt(db, &st, "INSERT INTO audit (seq, at, actor, "
 	    "action, object, detail, prev, hash) "
@@ -141,15 +140,20 @@ kn_audit_verify(struct kn_db *db, struct kn_audit_report *rep)
 	struct kn_stmt *st = NULL;
 	char prev[KN_AUDIT_HASH_HEX], want[KN_AUDIT_HASH_HEX];
 	int64_t expect = 1, head_seq = 0;
+	bool began = false;
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
 	memset(prev, '0', 64);
 	prev[64] = '\0';
 
+	/* Rows and head from one snapshot: a writer committing between
+	 * the two reads must not look like tampering. */
+	if ((rc = kn_db_begin_read(db, &began)) != 0)
+		return rc;
 	if ((rc = kn_db_prepare(db, &st, "SELECT seq, at, actor, action, "
 	    "object, detail, prev, hash FROM audit ORDER BY seq")) != 0)
-		return rc;
+		goto out;
 	while ((rc = kn_stmt_step(st)) == KN_ROW) {
 		int64_t seq = kn_stmt_int64(st, 0);
 		const char *f[7];
@@ -171,7 +175,9 @@ kn_audit_verify(struct kn_db *db, struct kn_audit_report *rep)
 			    "to the hash of row %" PRId64, seq, seq - 1);
 			goto out;
 		}
-		kn_audit_hash(want, seq, f[0], f[1], f[2], f[3], f[4], f[5]);
+		if ((rc = kn_audit_hash(want, seq, f[0], f[1], f[2], f[3],
+		    f[4], f[5])) != 0)
+			goto out;
 		if (strcmp(want, f[6]) != 0) {
 			rc = broken(rep, seq, "row %" PRId64 " was changed "
 			    "after it was written (its hash does not match "
@@ -190,7 +196,7 @@ kn_audit_verify(struct kn_db *db, struct kn_audit_report *rep)
 
 	if ((rc = kn_db_prepare(db, &st, "SELECT seq, hash FROM audit_head "
 	    "WHERE id = 1")) != 0)
-		return rc;
+		goto out;
 	if ((rc = kn_stmt_step(st)) != KN_ROW) {
 		rc = broken(rep, expect, "the audit head row is missing");
 		goto out;
@@ -219,5 +225,6 @@ kn_audit_verify(struct kn_db *db, struct kn_audit_report *rep)
 	rc = 0;
 out:
 	kn_stmt_free(st);
+	kn_db_end_read(db, began);
 	return rc;
 }

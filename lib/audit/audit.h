@@ -42,9 +42,10 @@ struct kn_audit_report {
  */
 int	kn_audit_verify(struct kn_db *db, struct kn_audit_report *rep) KN_WUR;
 
-/* Computes a row hash (exposed for tests). */
-void	kn_audit_hash(char out[KN_AUDIT_HASH_HEX], int64_t seq, const char *at,
+/* Computes a row hash (exposed for tests); KN_ERR_CRYPTO when the digest
+ * could not be computed (out of memory). */
+int	kn_audit_hash(char out[KN_AUDIT_HASH_HEX], int64_t seq, const char *at,
 	    const char *actor, const char *action, const char *object,
-	    const char *detail, const char *prev);
+	    const char *detail, const char *prev) KN_WUR;
 
 #endif

@@ -142,8 +142,10 @@ kn_user_list(struct kn_db *db, struct kn_user **out, size_t *n)
 
 	kn_now_rfc3339(now);
 	if ((rc = kn_db_stmt(db, &st, "SELECT id, name, role, "
-	    "COALESCE(org_number, 0), created_at, disabled_at IS NOT NULL, "
-	    "pw_hash IS NOT NULL, (SELECT COUNT(*) FROM tokens t WHERE "
+	    "COALESCE(org_number, 0), created_at, "
+	    "CASE WHEN disabled_at IS NULL THEN 0 ELSE 1 END, "
+	    "CASE WHEN pw_hash IS NULL THEN 0 ELSE 1 END, "
+	    "(SELECT COUNT(*) FROM tokens t WHERE "
 	    "t.user_id = users.id AND t.revoked_at IS NULL AND "
 	    "(t.expires_at IS NULL OR t.expires_at > ?)) "
 	    "FROM users ORDER BY name")) != 0)
@@ -248,6 +250,113 @@ out:
 	kn_buf_cleanup(&detail);
 	if (rc != 0)
 		OPENSSL_cleanse(token, KN_API_TOKEN_LEN + 1);
+	return rc;
+}
+
+static int
+revoke_tokens(struct kn_db *db, const char *name, const char *now,
+    int64_t *count)
+{
+	struct kn_stmt *st;
+	int rc;
+
+	if ((rc = kn_db_stmt(db, &st, "UPDATE tokens SET revoked_at = ? "
+	    "WHERE revoked_at IS NULL AND user_id = (SELECT id FROM users "
+	    "WHERE name = ?)")) != 0)
+		return rc;
+	if ((rc = kn_stmt_bind_text(st, 1, now)) == 0 &&
+	    (rc = kn_stmt_bind_text(st, 2, name)) == 0 &&
+	    (rc = kn_stmt_run(st)) == 0)
+		*count = kn_stmt_changes(st);
+	kn_stmt_done(st);
+	return rc;
+}
+
+static int
+user_exists(struct kn_db *db, const char *name, bool *disabled)
+{
+	struct kn_stmt *st;
+	int rc;
+
+	if ((rc = kn_db_stmt(db, &st, "SELECT CASE WHEN disabled_at IS NULL "
+	    "THEN 0 ELSE 1 END FROM users WHERE name = ?")) != 0)
+		return rc;
+	if ((rc = kn_stmt_bind_text(st, 1, name)) == 0)
+		rc = kn_stmt_step(st);
+	if (rc == KN_ROW) {
+		*disabled = kn_stmt_int64(st, 0) != 0;
+		rc = 0;
+	} else if (rc == KN_DONE)
+		rc = kn_err_set(KN_ERR_NOTFOUND, "name", "no user %s (kakuin "
+		    "user list shows them)", name);
+	kn_stmt_done(st);
+	return rc;
+}
+
+int
+kn_user_revoke_tokens(struct kn_db *db, const char *actor, const char *name,
+    int64_t *count)
+{
+	char now[21], obj[80], detail[64];
+	bool disabled;
+	int rc;
+
+	*count = 0;
+	kn_now_rfc3339(now);
+	if ((rc = kn_db_begin(db)) != 0)
+		return rc;
+	if ((rc = user_exists(db, name, &disabled)) != 0 ||
+	    (rc = revoke_tokens(db, name, now, count)) != 0)
+		goto out;
+	snprintf(obj, sizeof(obj), "user:%s", name);
+	snprintf(detail, sizeof(detail), "{\"revoked\":%lld}",
+	    (long long)*count);
+	if ((rc = kn_audit_append(db, actor, "user.tokens_revoked", obj,
+	    detail, NULL)) != 0)
+		goto out;
+	rc = kn_db_commit(db);
+out:
+	kn_db_rollback(db);
+	return rc;
+}
+
+int
+kn_user_disable(struct kn_db *db, const char *actor, const char *name)
+{
+	struct kn_stmt *st;
+	char now[21], obj[80], detail[64];
+	int64_t count = 0;
+	bool disabled;
+	int rc;
+
+	kn_now_rfc3339(now);
+	if ((rc = kn_db_begin(db)) != 0)
+		return rc;
+	if ((rc = user_exists(db, name, &disabled)) != 0)
+		goto out;
+	if (disabled) {
+		rc = kn_err_set(KN_ERR_STATE, "name", "user %s is already "
+		    "disabled", name);
+		goto out;
+	}
+	if ((rc = kn_db_stmt(db, &st, "UPDATE users SET disabled_at = ? "
+	    "WHERE name = ?")) != 0)
+		goto out;
+	if ((rc = kn_stmt_bind_text(st, 1, now)) == 0 &&
+	    (rc = kn_stmt_bind_text(st, 2, name)) == 0)
+		rc = kn_stmt_run(st);
+	kn_stmt_done(st);
+	if (rc != 0 || (rc = revoke_tokens(db, name, now, &count)) != 0)
+		goto out;
+	snprintf(obj, sizeof(obj), "user:%s", name);
+	snprintf(detail, sizeof(detail), "{\"tokens_revoked\":%lld}",
+	    (long long)count);
+	if ((rc = kn_audit_append(db, actor, "user.disable", obj, detail,
+	    NULL)) != 0)
+		goto out;
+	rc = kn_db_commit(db);
+out:
+	kn_db_rollback(db);
 	return rc;
 }
 

@@ -57,6 +57,13 @@ int	kn_user_list(struct kn_db *db, struct kn_user **out, size_t *n)
  */
 int	kn_user_token(struct kn_db *db, const char *actor, const char *name,
 	    const char *label, int64_t ttl, char *token) KN_WUR;
+/* Revokes every live token of user name; *count gets how many.  Audited. */
+int	kn_user_revoke_tokens(struct kn_db *db, const char *actor,
+	    const char *name, int64_t *count) KN_WUR;
+/* Disables user name (no password login, no tokens); revokes its tokens.
+ * Audited.  KN_ERR_STATE when already disabled. */
+int	kn_user_disable(struct kn_db *db, const char *actor, const char *name)
+	    KN_WUR;
 /* Checks a name and password; KN_ERR_AUTH when wrong (same answer for an
  * unknown user, after the same work). */
 int	kn_auth_password(struct kn_db *db, struct kn_principal *out,

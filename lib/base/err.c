@@ -54,12 +54,56 @@ kn_errtoken(int code)
 	return "unknown";
 }
 
+/*
+ * Messages quote input, and truncation can split a character: replace
+ * every byte that does not belong to a well-formed UTF-8 sequence with
+ * '?', so the text is always safe to put into JSON and HTML.
+ */
+static void
+make_utf8(char *s)
+{
+	unsigned char *p = (unsigned char *)s;
+
+	while (*p != '\0') {
+		size_t len, k;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if (*p >= 0xc2 && *p <= 0xdf)
+			len = 2;
+		else if (*p >= 0xe0 && *p <= 0xef)
+			len = 3;
+		else if (*p >= 0xf0 && *p <= 0xf4)
+			len = 4;
+		else
+			len = 0;
+		for (k = 1; k < len; k++) {
+			if ((p[k] & 0xc0) != 0x80)
+				break;
+		}
+		/* Overlongs and surrogates: the second byte's range. */
+		if (len != 0 && k == len &&
+		    !((p[0] == 0xe0 && p[1] < 0xa0) ||
+		    (p[0] == 0xed && p[1] > 0x9f) ||
+		    (p[0] == 0xf0 && p[1] < 0x90) ||
+		    (p[0] == 0xf4 && p[1] > 0x8f))) {
+			p += len;
+			continue;
+		}
+		*p++ = '?';
+	}
+}
+
 int
 kn_err_vset(int code, const char *field, const char *fmt, va_list ap)
 {
 	last.code = code;
 	snprintf(last.field, sizeof(last.field), "%s", field ? field : "");
 	vsnprintf(last.msg, sizeof(last.msg), fmt, ap);
+	make_utf8(last.field);
+	make_utf8(last.msg);
 	return code;
 }
 
@@ -76,6 +120,12 @@ kn_err_set(int code, const char *field, const char *fmt, ...)
 
 const struct kn_error *
 kn_err_get(void)
+{
+	return &last;
+}
+
+struct kn_error *
+kn_err_get_mut(void)
 {
 	return &last;
 }

@@ -57,6 +57,8 @@ int		 kn_err_vset(int code, const char *field, const char *fmt,
 		    va_list ap) KN_PRINTF(3, 0);
 /* The detail recorded last on this thread (code 0 when none). */
 const struct kn_error *kn_err_get(void);
+/* The same, writable: to restore a detail kept from earlier. */
+struct kn_error *kn_err_get_mut(void);
 void		 kn_err_clear(void);
 /* Detail message, or kn_strerror(code) when nothing more specific was set. */
 const char	*kn_err_msg(int code);

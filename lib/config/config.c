@@ -1,5 +1,7 @@
 /* config.c - DATADIR/kakuin.conf and environment overrides. */
 #include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,12 +190,21 @@ kn_config_write_default(const char *datadir, const char *store)
 {
 	char path[4096], def[4096];
 	FILE *f;
+	int fd = -1;
 
 	snprintf(path, sizeof(path), "%s/%s", datadir, KN_CONFIG_FILE);
 	snprintf(def, sizeof(def), "sqlite:kakuin.db");
-	if ((f = fopen(path, "wx")) == NULL)
+	/* It may hold a store password, the token PIN and the key
+	 * passphrase: only the owner reads it. */
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1 || (f = fdopen(fd, "w")) == NULL) {
+		int e = errno;
+
+		if (fd != -1)
+			close(fd);
 		return kn_err_set(KN_ERR_IO, NULL, "cannot create %s: %s",
-		    path, strerror(errno));
+		    path, strerror(e));
+	}
 	fprintf(f,
 	    "# kakuin configuration (see docs/configuration.md).\n"
 	    "# Store: the embedded SQLite file (a relative path is inside this\n"

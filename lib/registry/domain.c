@@ -207,6 +207,10 @@ kn_domain_add(struct kn_db *db, const char *actor, int64_t number,
 		rc = owned_error(name, owner);
 		goto out;
 	}
+	if ((rc = kn__cap(db, "SELECT COUNT(*) FROM domains WHERE "
+	    "org_number = ?", number, KN_ORG_MAX_DOMAINS,
+	    "domain claims")) != 0)
+		goto out;
 	rc = get_domain(db, number, name, &cur);
 	if (rc != 0 && rc != KN_ERR_NOTFOUND)
 		goto out;
@@ -302,10 +306,13 @@ record_check(struct kn_db *db, const char *actor, int64_t number,
 			rc = owned_error(d->name, owner);
 			goto out;
 		}
+		/* Only for the claim as it was when looked up: unproven,
+		 * unreleased, same token. */
 		rc = kn_db_stmt(db, &st, "UPDATE domains SET checked_at = ?, "
 		    "check_result = ?, verified_at = ?, method = 'dns-txt', "
 		    "evidence = ?, verified_by = ? "
-		    "WHERE org_number = ? AND name = ?");
+		    "WHERE org_number = ? AND name = ? AND token = ? AND "
+		    "verified_at IS NULL AND released_at IS NULL");
 	} else {
 		rc = kn_db_stmt(db, &st, "UPDATE domains SET checked_at = ?, "
 		    "check_result = ? WHERE org_number = ? AND name = ?");
@@ -321,8 +328,14 @@ record_check(struct kn_db *db, const char *actor, int64_t number,
 		goto out;
 	if ((rc = kn_stmt_bind_int64(st, ok ? 6 : 3, number)) != 0 ||
 	    (rc = kn_stmt_bind_text(st, ok ? 7 : 4, d->name)) != 0 ||
+	    (ok && (rc = kn_stmt_bind_text(st, 8, d->token)) != 0) ||
 	    (rc = kn_stmt_run(st)) != 0)
 		goto out;
+	if (ok && kn_stmt_changes(st) != 1) {
+		rc = kn_err_set(KN_ERR_BUSY, "domain", "the claim of %s changed "
+		    "during the DNS lookup; check again", d->name);
+		goto out;
+	}
 	kn_stmt_done(st);
 	st = NULL;
 	if ((rc = domain_detail(&detail, d->name, "result", result)) != 0 ||

@@ -463,7 +463,7 @@ kn_org_add(struct kn_db *db, const char *actor, struct kn_org *org)
 		    "description = COALESCE(?, description), "
 		    "status = 'applied', status_reason = ?, status_by = ?, "
 		    "status_at = ?, verified_since = NULL, updated_at = ? "
-		    "WHERE number = ?");
+		    "WHERE number = ? AND status = ?");
 	} else {
 		rc = kn_db_stmt(db, &st, "INSERT INTO orgs (name, name_en, "
 		    "kana, address, address_en, postal_code, url, founded, "
@@ -480,11 +480,16 @@ kn_org_add(struct kn_db *db, const char *actor, struct kn_org *org)
 	    (rc = kn_stmt_bind_text(st, 13, now)) != 0 ||
 	    (rc = kn_stmt_bind_text(st, 14, now)) != 0 ||
 	    (rc = kn_stmt_bind_int64(st, 15, org->number)) != 0 ||
-	    (!listed && (rc = kn_stmt_bind_text(st, 16, now)) != 0) ||
+	    (rc = kn_stmt_bind_text(st, 16, listed ? status : now)) != 0 ||
 	    (rc = kn_stmt_run(st)) != 0) {
 		if (rc == KN_ERR_EXISTS)
 			rc = kn_err_set(KN_ERR_EXISTS, "number", "organization "
 			    "%s is already registered", num);
+		goto out;
+	}
+	if (kn_stmt_changes(st) != 1) {
+		rc = kn_err_set(KN_ERR_BUSY, "number", "organization %s "
+		    "changed while this request ran; retry", num);
 		goto out;
 	}
 	kn_stmt_done(st);
@@ -540,7 +545,8 @@ kn_org_update(struct kn_db *db, const char *actor, struct kn_org *org)
 		if (org->f[i] != NULL || (org->clear & (1u << i)))
 			kn_buf_putf(&sql, "%s = ?, ", kn_org_fields[i].key);
 	}
-	kn_buf_puts(&sql, "updated_at = ? WHERE number = ?");
+	kn_buf_puts(&sql, "updated_at = ? WHERE number = ? AND "
+	    "status <> 'listed' AND status <> 'withdrawn'");
 	if (sql.failed) {
 		rc = KN_ERR_NOMEM;
 		goto out;
@@ -557,14 +563,19 @@ kn_org_update(struct kn_db *db, const char *actor, struct kn_org *org)
 	    (rc = kn_stmt_bind_int64(upd, k, org->number)) != 0 ||
 	    (rc = kn_stmt_run(upd)) != 0)
 		goto out;
+	if (kn_stmt_changes(upd) != 1) {
+		rc = kn_err_set(KN_ERR_BUSY, "status", "the organization "
+		    "changed while this request ran; look again and retry");
+		goto out;
+	}
 	if ((rc = fields_detail(&detail, org)) != 0 ||
 	    (rc = kn__audit_org(db, actor, "org.update", org->number,
 	    detail.data)) != 0)
 		goto out;
 	rc = kn_db_commit(db);
 out:
-	kn_stmt_free(upd);
 	kn_db_rollback(db);
+	kn_stmt_free(upd);
 	kn_buf_cleanup(&detail);
 	kn_buf_cleanup(&sql);
 	return rc;
@@ -732,6 +743,32 @@ kn_org_load(struct kn_db *db, struct kn_org *out, int64_t number,
 	return 0;
 }
 
+/*
+ * Refuses a write that would take an organization past a cap that its
+ * readers enforce (they would fail to load it).  sql counts the rows.
+ */
+int
+kn__cap(struct kn_db *db, const char *sql, int64_t number, int64_t max,
+    const char *what)
+{
+	struct kn_stmt *st;
+	int64_t n = 0;
+	int rc;
+
+	if ((rc = kn_db_stmt(db, &st, sql)) != 0)
+		return rc;
+	if ((rc = kn_stmt_bind_int64(st, 1, number)) == 0 &&
+	    (rc = kn_stmt_step(st)) == KN_ROW)
+		n = kn_stmt_int64(st, 0);
+	kn_stmt_done(st);
+	if (rc < 0)
+		return rc;
+	if (n >= max)
+		return kn_err_set(KN_ERR_STATE, NULL, "this organization has "
+		    "reached the limit of %lld %s", (long long)max, what);
+	return 0;
+}
+
 static const char *
 transition_error(const char *from, const char *to)
 {
@@ -784,17 +821,22 @@ kn_org_set_status(struct kn_db *db, const char *actor, int64_t number,
 		goto out;
 	if ((rc = kn__org_status(db, number, from)) != 0)
 		goto out;
+	if ((rc = kn__cap(db, "SELECT COUNT(*) FROM org_events WHERE "
+	    "org_number = ?", number, KN_ORG_MAX_EVENTS, "status changes")) != 0)
+		goto out;
 	if ((why = transition_error(from, to)) != NULL) {
 		rc = kn_err_set(KN_ERR_STATE, "status", "organization %s "
 		    "cannot go from %s to %s: %s", num, from, to, why);
 		goto out;
 	}
 	kn_now_rfc3339(now);
+	/* Conditional on the status read above: on PostgreSQL (READ
+	 * COMMITTED) a concurrent change makes this touch no row. */
 	if ((rc = kn_db_stmt(db, &st, "UPDATE orgs SET status = ?, "
 	    "status_reason = ?, status_by = ?, status_at = ?, "
 	    "verified_since = CASE WHEN ? = 'verified' THEN "
 	    "COALESCE(verified_since, ?) ELSE verified_since END, "
-	    "updated_at = ? WHERE number = ?")) != 0)
+	    "updated_at = ? WHERE number = ? AND status = ?")) != 0)
 		goto out;
 	if ((rc = kn_stmt_bind_text(st, 1, to)) != 0 ||
 	    (rc = kn_stmt_bind_text(st, 2, reason)) != 0 ||
@@ -804,8 +846,15 @@ kn_org_set_status(struct kn_db *db, const char *actor, int64_t number,
 	    (rc = kn_stmt_bind_text(st, 6, now)) != 0 ||
 	    (rc = kn_stmt_bind_text(st, 7, now)) != 0 ||
 	    (rc = kn_stmt_bind_int64(st, 8, number)) != 0 ||
+	    (rc = kn_stmt_bind_text(st, 9, from)) != 0 ||
 	    (rc = kn_stmt_run(st)) != 0)
 		goto out;
+	if (kn_stmt_changes(st) != 1) {
+		rc = kn_err_set(KN_ERR_BUSY, "status", "organization %s "
+		    "changed while this request ran; look again and retry",
+		    num);
+		goto out;
+	}
 	kn_stmt_done(st);
 	st = NULL;
 	if ((rc = kn__org_event(db, number, actor, from, to, reason,
@@ -953,7 +1002,7 @@ kn_org_search(struct kn_db *db, struct kn_org_list *out,
 			goto out;
 		}
 		if ((rc = kn_db_stmt(db, &st, "SELECT " ORG_COLS " FROM orgs "
-		    "WHERE (name LIKE ? ESCAPE '\\' OR "
+		    "WHERE (lower(name) LIKE lower(?) ESCAPE '\\' OR "
 		    "lower(name_en) LIKE lower(?) ESCAPE '\\' OR "
 		    "kana LIKE ? ESCAPE '\\') AND " TAIL)) == 0 &&
 		    (rc = kn_stmt_bind_text(st, 1, pat.data)) == 0 &&

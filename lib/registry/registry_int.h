@@ -24,5 +24,8 @@ int	 kn__org_event(struct kn_db *db, int64_t number, const char *actor,
 int	 kn__audit_org(struct kn_db *db, const char *actor,
 	    const char *action, int64_t number, const char *detail) KN_WUR;
 void	 kn__json_str(struct kn_buf *b, const char *s);
+/* KN_ERR_STATE when sql (counting rows of number) reaches max. */
+int	 kn__cap(struct kn_db *db, const char *sql, int64_t number,
+	    int64_t max, const char *what) KN_WUR;
 
 #endif

@@ -41,6 +41,10 @@ struct kn_db {
 	void		*conn;		/* sqlite3 * or PGconn * */
 	bool		 in_tx;
 	unsigned	 nprepared;	/* names PostgreSQL statements */
+	/* PostgreSQL statements freed inside an aborted transaction, to
+	 * DEALLOCATE once it has ended. */
+	char		 pending[16][24];
+	unsigned	 npending;
 	struct kn_stmt_cache_ent cache[KN_STMT_CACHE];
 };
 

@@ -1,10 +1,33 @@
 /* db.c - backend-independent part of the store: dispatch, statement cache,
  * transactions and migrations. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/text.h"
 #include "store/backend.h"
+
+void
+kn_db_redact(char *out, size_t len, const char *url)
+{
+	const char *scheme = strstr(url, "://"), *at, *colon, *pw;
+	size_t o;
+
+	snprintf(out, len, "%s", url);
+	if (scheme != NULL && (at = strchr(scheme + 3, '@')) != NULL &&
+	    (colon = memchr(scheme + 3, ':', (size_t)(at - scheme - 3))) !=
+	    NULL) {
+		o = (size_t)(colon - url) + 1;
+		if (o < len)
+			snprintf(out + o, len - o, "***%s", at);
+	}
+	/* key=value connection strings and URI parameters */
+	if ((pw = strstr(out, "password=")) != NULL) {
+		o = (size_t)(pw - out) + 9;
+		if (o < len)
+			snprintf(out + o, len - o, "***");
+	}
+}
 
 int
 kn_db_open(struct kn_db **out, const char *url)
@@ -20,9 +43,14 @@ kn_db_open(struct kn_db **out, const char *url)
 		ops = &kn_sqlite_ops;
 		url += 7;
 	} else if (strstr(url, "://") != NULL) {
+	{
+		char safe[512];
+
+		kn_db_redact(safe, sizeof(safe), url);
 		return kn_err_set(KN_ERR_CONFIG, "store", "%s is no kind of "
 		    "store kakuin knows; use sqlite:PATH or postgresql://...",
-		    url);
+		    safe);
+	}
 	} else
 		ops = &kn_sqlite_ops;
 	if ((db = calloc(1, sizeof(*db))) == NULL)
@@ -365,7 +393,7 @@ kn_db_migrate(struct kn_db *db, int *version)
 		*version = cur;
 	return 0;
 fail:
-	kn_stmt_free(st);
 	kn_db_rollback(db);
+	kn_stmt_free(st);
 	return rc;
 }

@@ -46,6 +46,8 @@ bool	kn_db_broken(const struct kn_db *db);
 int	kn_db_migrate(struct kn_db *db, int *version) KN_WUR;
 /* Schema version the store is at (0 when empty). */
 int	kn_db_version(struct kn_db *db, int *version) KN_WUR;
+/* The store URL with any password replaced by "***", for messages. */
+void	kn_db_redact(char *out, size_t len, const char *url);
 /* Latest schema version this build knows. */
 int	kn_db_latest_version(enum kn_db_backend backend);
 

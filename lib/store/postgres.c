@@ -98,6 +98,17 @@ pg_close(struct kn_db *db)
 	PQfinish(CONN(db));
 }
 
+static void
+deallocate(struct kn_db *db, const char *name)
+{
+	char sql[48];
+	PGresult *res;
+
+	snprintf(sql, sizeof(sql), "DEALLOCATE %s", name);
+	res = PQexec(CONN(db), sql);
+	PQclear(res);
+}
+
 static int
 pg_exec(struct kn_db *db, const char *sql)
 {
@@ -109,6 +120,10 @@ pg_exec(struct kn_db *db, const char *sql)
 	    PQresultStatus(res) != PGRES_TUPLES_OK)
 		rc = pg_result_error(CONN(db), res);
 	PQclear(res);
+	/* After ROLLBACK: free what an aborted transaction kept. */
+	while (db->npending > 0 &&
+	    PQtransactionStatus(CONN(db)) == PQTRANS_IDLE)
+		deallocate(db, db->pending[--db->npending]);
 	return rc;
 }
 
@@ -220,15 +235,14 @@ static void
 pg_stmt_free(struct kn_stmt *st)
 {
 	struct pg_stmt *s = (struct pg_stmt *)st;
-	char sql[48];
-	PGresult *res;
 
 	pg_stmt_reset(st);
-	if (PQstatus(CONN(st->db)) == CONNECTION_OK &&
-	    PQtransactionStatus(CONN(st->db)) != PQTRANS_INERROR) {
-		snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
-		res = PQexec(CONN(st->db), sql);
-		PQclear(res);
+	if (PQstatus(CONN(st->db)) == CONNECTION_OK) {
+		if (PQtransactionStatus(CONN(st->db)) != PQTRANS_INERROR)
+			deallocate(st->db, s->name);
+		else if (st->db->npending < 16)
+			memcpy(st->db->pending[st->db->npending++], s->name,
+			    sizeof(s->name));
 	}
 	free(s);
 }

@@ -65,7 +65,7 @@ cmd_init(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *store = NULL;
-	char path[4096];
+	char path[4096], safe[512];
 	bool demo = false;
 	size_t i;
 	int ch, rc, version;
@@ -112,8 +112,9 @@ cmd_init(struct cli *c, int argc, char **argv)
 		cli_close(c);
 		return cli_fail(c, rc, "init");
 	}
+	kn_db_redact(safe, sizeof(safe), c->cfg.store);
 	printf("kakuin: created %s (store %s, schema version %d)\n",
-	    c->datadir, c->cfg.store, version);
+	    c->datadir, safe, version);
 	if (demo) {
 		if ((rc = kn_demo_registry(c->db, c->actor)) != 0) {
 			cli_close(c);

@@ -159,18 +159,49 @@ user_token(struct cli *c, int argc, char **argv)
 	return rc;
 }
 
+/* user disable NAME, user revoke-tokens NAME */
+static int
+user_cut(struct cli *c, int argc, char **argv, bool disable)
+{
+	int64_t n = 0;
+	int rc;
+
+	if (argc != 2)
+		return cli_usage(disable ? "user disable NAME" :
+		    "user revoke-tokens NAME");
+	if (cli_open(c) != 0)
+		return EXIT_BAD;
+	rc = disable ? kn_user_disable(c->db, c->actor, argv[1]) :
+	    kn_user_revoke_tokens(c->db, c->actor, argv[1], &n);
+	cli_close(c);
+	if (rc != 0)
+		return cli_fail(c, rc, argv[0]);
+	if (disable)
+		printf("kakuin: user %s is disabled; its tokens no longer "
+		    "work\n", argv[1]);
+	else
+		printf("kakuin: revoked %lld token(s) of %s\n", (long long)n,
+		    argv[1]);
+	return 0;
+}
+
 int
 cmd_user(struct cli *c, int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage("user add|list|token ...");
+		return cli_usage("user add|list|token|revoke-tokens|disable "
+		    "...");
 	argc--;
 	argv++;
+	if (strcmp(argv[0], "disable") == 0)
+		return user_cut(c, argc, argv, true);
+	if (strcmp(argv[0], "revoke-tokens") == 0)
+		return user_cut(c, argc, argv, false);
 	if (strcmp(argv[0], "add") == 0)
 		return user_add(c, argc, argv);
 	if (strcmp(argv[0], "list") == 0)
 		return user_list(c, argc, argv);
 	if (strcmp(argv[0], "token") == 0)
 		return user_token(c, argc, argv);
-	return cli_usage("user add|list|token ...");
+	return cli_usage("user add|list|token|revoke-tokens|disable ...");
 }

@@ -1,6 +1,11 @@
 /* api_orgs.c - JSON API under /api/v1: organizations, domains, tokens. */
+#include <pthread.h>
+#include <semaphore.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
 
 #include "base/text.h"
 #include "dns/dns.h"
@@ -146,7 +151,12 @@ list_orgs(struct req *r)
 	}
 	if ((db = srv_db(r)) == NULL)
 		return store_down(r);
-	if ((rc = kn_org_search(db, &l, &q)) != 0)
+	if (!search_begin(r))
+		return reply_errorf(r, 503, "busy", "q", "too many searches at "
+		    "once; try again in a moment");
+	rc = kn_org_search(db, &l, &q);
+	search_end(r);
+	if (rc != 0)
 		return reply_error(r, rc);
 	kn_buf_init(&b, ANSWER_MAX);
 	kn_jw_init(&w, &b);
@@ -175,8 +185,15 @@ changed(struct req *r, struct kn_db *db, unsigned status, int64_t number)
 	MHD_RESULT res;
 	int rc;
 
-	if ((rc = kn_org_get(db, &org, number)) != 0)
-		return reply_error(r, rc);
+	if ((rc = kn_org_get(db, &org, number)) != 0) {
+		char num[KN_CORPNUM_LEN + 1];
+
+		/* The change is committed: say so, even without the view. */
+		kn_corpnum_format(num, number);
+		return reply_json(r, status, json_pack("{s:s, s:s}", "number",
+		    num, "note", "done; the organization could not be read "
+		    "back"));
+	}
 	res = reply_org(r, status, &org, true);
 	kn_org_cleanup(&org);
 	return res;
@@ -286,7 +303,8 @@ set_status(struct req *r, int64_t number, const char *to)
 		}
 	}
 	reason = json_object_get(body, "reason");
-	if (!json_is_string(reason) || json_string_length(reason) == 0) {
+	if (!json_is_string(reason) || json_string_length(reason) == 0 ||
+	    strlen(json_string_value(reason)) != json_string_length(reason)) {
 		res = reply_errorf(r, 400, "invalid", "reason", "reason (a "
 		    "non-empty string) is required for every status change");
 		goto out;
@@ -439,6 +457,76 @@ list_domains(struct req *r, int64_t number)
 	return reply_jsonbuf(r, 200, &b);
 }
 
+/*
+ * Failed logins per user name, in a small fixed table: five failures
+ * within ten minutes block further tries for ten minutes.  Hashing the
+ * name into a slot means a flood of random names cannot grow memory.
+ */
+#define LOGIN_SLOTS 1024
+#define LOGIN_MAX_FAILS 5
+#define LOGIN_BLOCK_SECONDS 600
+
+static struct {
+	unsigned char	 name[32];	/* SHA-256 of the name */
+	int		 fails;
+	time_t		 first;
+} login_fails[LOGIN_SLOTS];
+static pthread_mutex_t login_mu = PTHREAD_MUTEX_INITIALIZER;
+static sem_t login_slots;
+static pthread_once_t login_once = PTHREAD_ONCE_INIT;
+
+static void
+login_init(void)
+{
+	sem_init(&login_slots, 0, 2);
+}
+
+static size_t
+login_slot(const char *name, unsigned char h[32])
+{
+	unsigned int n;
+
+	EVP_Digest(name, strlen(name), h, &n, EVP_sha256(), NULL);
+	return ((size_t)h[0] << 8 | h[1]) % LOGIN_SLOTS;
+}
+
+static bool
+login_blocked(const char *name)
+{
+	unsigned char h[32];
+	size_t i = login_slot(name, h);
+	bool blocked;
+
+	pthread_once(&login_once, login_init);
+	pthread_mutex_lock(&login_mu);
+	blocked = memcmp(login_fails[i].name, h, 32) == 0 &&
+	    login_fails[i].fails >= LOGIN_MAX_FAILS &&
+	    time(NULL) - login_fails[i].first < LOGIN_BLOCK_SECONDS;
+	pthread_mutex_unlock(&login_mu);
+	return blocked;
+}
+
+static void
+login_note(const char *name, bool ok)
+{
+	unsigned char h[32];
+	size_t i = login_slot(name, h);
+	time_t now = time(NULL);
+
+	pthread_mutex_lock(&login_mu);
+	if (memcmp(login_fails[i].name, h, 32) != 0 ||
+	    now - login_fails[i].first >= LOGIN_BLOCK_SECONDS) {
+		memcpy(login_fails[i].name, h, 32);
+		login_fails[i].fails = 0;
+		login_fails[i].first = now;
+	}
+	if (ok)
+		login_fails[i].fails = 0;
+	else
+		login_fails[i].fails++;
+	pthread_mutex_unlock(&login_mu);
+}
+
 static MHD_RESULT
 issue_token(struct req *r)
 {
@@ -450,8 +538,10 @@ issue_token(struct req *r)
 	json_int_t days = 1;
 	int rc;
 
+	pthread_once(&login_once, login_init);
 	if ((body = body_json(r, &res)) == NULL)
 		return res;
+	pw = NULL;
 	user = json_object_get(body, "user");
 	pw = json_object_get(body, "password");
 	ttl = json_object_get(body, "ttl_days");
@@ -474,8 +564,24 @@ issue_token(struct req *r)
 		res = store_down(r);
 		goto out;
 	}
-	if ((rc = kn_auth_password(db, &p, json_string_value(user),
-	    json_string_value(pw))) != 0) {
+	if (login_blocked(json_string_value(user))) {
+		res = reply_errorf(r, 429, "too_many_attempts", "user",
+		    "too many failed logins for this user; wait %d minutes",
+		    LOGIN_BLOCK_SECONDS / 60);
+		goto out;
+	}
+	/* Each check costs 64 MiB of argon2id: a bounded number at once,
+	 * and the rest told to come back instead of queueing. */
+	if (sem_trywait(&login_slots) != 0) {
+		res = reply_errorf(r, 503, "busy", NULL, "too many logins at "
+		    "once; try again in a moment");
+		goto out;
+	}
+	rc = kn_auth_password(db, &p, json_string_value(user),
+	    json_string_value(pw));
+	sem_post(&login_slots);
+	login_note(json_string_value(user), rc == 0);
+	if (rc != 0) {
 		res = reply_error(r, rc);
 		goto out;
 	}
@@ -490,6 +596,10 @@ issue_token(struct req *r)
 	    token, "user", p.name, "role", p.role, "ttl_days", days));
 	explicit_bzero(token, sizeof(token));
 out:
+	/* The password lives in the parsed tree: wipe it before freeing. */
+	if (json_is_string(pw))
+		explicit_bzero((char *)json_string_value(pw),
+		    json_string_length(pw));
 	json_decref(body);
 	return res;
 }

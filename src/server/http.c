@@ -1,5 +1,6 @@
 /* http.c - replies, per-thread store connections, authentication. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -117,10 +118,12 @@ reply_json(struct req *r, unsigned status, json_t *body)
 	char *s;
 	size_t n;
 
+	static const char nomem[] = "{\"error\":{\"code\":\"nomem\","
+	    "\"message\":\"out of memory\"}}\n";
+
 	if (body == NULL)
-		return reply(r, 500, "application/json",
-		    (void *)"{\"error\":{\"code\":\"nomem\",\"message\":"
-		    "\"out of memory\"}}\n", 55, false);
+		return reply(r, 500, "application/json", (void *)nomem,
+		    sizeof(nomem) - 1, false);
 	s = json_dumps(body, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(body);
 	if (s == NULL)
@@ -268,6 +271,34 @@ reply_redirect(struct req *r, const char *location)
 	return ret;
 }
 
+static atomic_int searches;
+
+bool
+search_begin(struct req *r)
+{
+	const char *q = query_arg(r, "q");
+
+	/* Numbers and domains are index lookups; officers are trusted. */
+	if (q == NULL || *q == '\0' || r->auth_rc == 1 ||
+	    strspn(q, "0123456789") == strlen(q) || strchr(q, '.') != NULL)
+		return true;
+	if (atomic_fetch_add(&searches, 1) >= (int)r->srv->workers) {
+		atomic_fetch_sub(&searches, 1);
+		return false;
+	}
+	r->searching = true;
+	return true;
+}
+
+void
+search_end(struct req *r)
+{
+	if (r->searching) {
+		atomic_fetch_sub(&searches, 1);
+		r->searching = false;
+	}
+}
+
 const char *
 query_arg(struct req *r, const char *key)
 {
@@ -275,33 +306,59 @@ query_arg(struct req *r, const char *key)
 	    key);
 }
 
-int
-auth_bearer(struct req *r, const char *role, struct kn_principal *p,
-    MHD_RESULT *res)
+/* auth_resolve() keeps its failure's detail, so the answer given later
+ * still says exactly what was wrong. */
+static void
+keep_auth_error(struct req *r)
+{
+	if (r->auth_rc < 0)
+		r->auth_err = *kn_err_get();
+}
+
+void
+auth_resolve(struct req *r)
 {
 	const char *h = MHD_lookup_connection_value(r->conn,
 	    MHD_HEADER_KIND, "Authorization");
 	struct kn_db *db;
-	int rc;
 
-	if (h == NULL)
-		return 0;
-	if (strncasecmp(h, "Bearer ", 7) != 0) {
-		*res = reply_errorf(r, 401, "unauthorized", "Authorization",
-		    "use Authorization: Bearer TOKEN (RFC 6750 section "
-		    "2.1)");
-		return -1;
+	if (h == NULL) {
+		r->auth_rc = 0;
+		return;
 	}
-	if ((db = srv_db(r)) == NULL) {
-		*res = reply_errorf(r, 503, "busy", NULL, "store "
+	kn_err_clear();
+	if (strncasecmp(h, "Bearer ", 7) != 0)
+		r->auth_rc = kn_err_set(KN_ERR_AUTH, "Authorization", "use "
+		    "Authorization: Bearer TOKEN (RFC 6750 section 2.1)");
+	else if ((db = srv_db(r)) == NULL)
+		r->auth_rc = kn_err_set(KN_ERR_BUSY, NULL, "store "
 		    "unavailable");
+	else
+		r->auth_rc = kn_auth_token(db, &r->principal, h + 7);
+	keep_auth_error(r);
+	if (r->auth_rc == 0) {
+		r->auth_rc = 1;
+		snprintf(r->user, sizeof(r->user), "%s", r->principal.name);
+	}
+}
+
+/* auth_resolve() records its own failures through this, so that the
+ * answer given later still says exactly what was wrong. */
+
+
+int
+auth_bearer(struct req *r, const char *role, struct kn_principal *p,
+    MHD_RESULT *res)
+{
+	if (r->auth_rc == 0)
+		return 0;
+	if (r->auth_rc < 0) {
+		/* Said again as recorded when the request began. */
+		*kn_err_get_mut() = r->auth_err;
+		*res = reply_error(r, r->auth_rc);
 		return -1;
 	}
-	if ((rc = kn_auth_token(db, p, h + 7)) != 0) {
-		*res = reply_error(r, rc);
-		return -1;
-	}
-	snprintf(r->user, sizeof(r->user), "%s", p->name);
+	*p = r->principal;
 	if (!kn_auth_has_role(p, role)) {
 		*res = reply_errorf(r, 403, "forbidden", NULL, "user %s (role "
 		    "%s) may not do this; it needs role %s", p->name, p->role,

@@ -53,7 +53,15 @@ struct req {
 	struct timespec		 start;
 	char			 user[65];
 	const char		*allow;		/* Allow header of a 405 */
+	int			 auth_rc;	/* 1 valid, 0 none, <0 error */
+	struct kn_error		 auth_err;	/* why, when auth_rc < 0 */
+	bool			 searching;	/* holds a search slot */
+	struct kn_principal	 principal;	/* when auth_rc == 1 */
 };
+
+/* Resolves the request's bearer token once, before its body is read;
+ * only a valid token earns the full body cap. */
+void		 auth_resolve(struct req *r);
 
 /* The calling worker thread's store connection (opened on first use). */
 struct kn_db	*srv_db(struct req *r);
@@ -85,6 +93,13 @@ int		 auth_bearer(struct req *r, const char *role,
 		    struct kn_principal *p, MHD_RESULT *res);
 /* Parses the request body as a JSON object; NULL with a 400 queued. */
 json_t		*body_json(struct req *r, MHD_RESULT *res);
+/*
+ * Text searches scan the whole registry (millions of listed organizations
+ * after an import): anonymous ones run a bounded number at a time.
+ * search_begin() returns false when the caller should answer 503.
+ */
+bool		 search_begin(struct req *r);
+void		 search_end(struct req *r);
 /* A query argument, or NULL. */
 const char	*query_arg(struct req *r, const char *key);
 

@@ -148,8 +148,12 @@ page_search(struct req *r, enum lang l)
 		q.status = "verified";
 	if ((db = srv_db(r)) == NULL)
 		return reply_errorf(r, 503, "busy", NULL, "store unavailable");
+	if (!search_begin(r))
+		return reply_errorf(r, 503, "busy", "q", "too many searches at "
+		    "once; try again in a moment");
 	kn_buf_init(&b, 1 << 20);
 	rc = kn_org_search(db, &list, &q);
+	search_end(r);
 	/* The language switch keeps the search (r->url has no query). */
 	kn_buf_init(&self, 512);
 	kn_buf_puts(&self, "/orgs");
@@ -165,11 +169,17 @@ page_search(struct req *r, enum lang l)
 	kn_buf_puts(&b, "</p>\n");
 	search_form(&b, l, q.q);
 	if (rc != 0) {
+		unsigned st = http_status_of(rc);
+
 		kn_buf_puts(&b, "<p class=\"error\">");
-		kn_buf_put_html(&b, kn_err_msg(rc));
+		kn_buf_put_html(&b, st >= 500 ? "Temporarily unavailable; "
+		    "try again." : kn_err_msg(rc));
 		kn_buf_puts(&b, "</p>\n");
 		foot(&b);
-		return reply_html(r, 400, &b);
+		if (st >= 500)
+			fprintf(stderr, "kakuin serve: search: %s\n",
+			    kn_err_msg(rc));
+		return reply_html(r, st, &b);
 	}
 	kn_buf_puts(&b, "<h1>");
 	kn_buf_puts(&b, q.q ? T(l, M_RESULTS) : T(l, M_VERIFIED_ORGS));
@@ -234,7 +244,9 @@ page_not_found(struct req *r, enum lang l, enum msg title, const char *say)
 	struct kn_buf b;
 
 	kn_buf_init(&b, 64 * 1024);
-	head(&b, l, T(l, title), r->url);
+	/* Never the request path: "//host/x" would make a link to another
+	 * site under kakuin's name. */
+	head(&b, l, T(l, title), "/orgs");
 	search_form(&b, l, NULL);
 	kn_buf_puts(&b, "<h1>");
 	kn_buf_puts(&b, T(l, title));

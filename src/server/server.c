@@ -81,10 +81,11 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		r->method = method;
 		r->url = url;
 		clock_gettime(CLOCK_MONOTONIC, &r->start);
-		/* Unauthenticated requests get the smaller cap. */
+		clock_gettime(CLOCK_MONOTONIC, &r->start);
+		/* Only a valid token earns the full body cap. */
+		auth_resolve(r);
 		cap = s->cfg->max_body;
-		if (MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
-		    "Authorization") == NULL && cap > ANON_MAX_BODY)
+		if (r->auth_rc != 1 && cap > ANON_MAX_BODY)
 			cap = ANON_MAX_BODY;
 		kn_buf_init(&r->body, cap);
 		*con_cls = r;
@@ -107,8 +108,23 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		return reply_errorf(r, 413, "too_big", NULL, "the request "
 		    "body is larger than %zu bytes%s", r->body.max,
 		    r->body.max < s->cfg->max_body ? " (the limit without "
-		    "an Authorization header)" : "");
+		    "a valid token)" : "");
 	return route(r);
+}
+
+/* Appends s with control characters, quotes and backslashes escaped, so
+ * that a request cannot forge a log line. */
+static void
+log_escaped(struct kn_buf *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f || c == '"' || c == '\\')
+			kn_buf_putf(b, "\\x%02x", c);
+		else
+			kn_buf_putn(b, s, 1);
+	}
 }
 
 static void
@@ -119,6 +135,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct req *r = *con_cls;
 	const union MHD_ConnectionInfo *ci;
 	char addr[INET6_ADDRSTRLEN] = "-", when[32];
+	struct kn_buf line;
 	struct tm tm;
 	time_t now;
 
@@ -142,12 +159,17 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		now = time(NULL);
 		gmtime_r(&now, &tm);
 		strftime(when, sizeof(when), "%d/%b/%Y:%H:%M:%S +0000", &tm);
+		kn_buf_init(&line, 8192);
+		log_escaped(&line, r->method);
+		kn_buf_putn(&line, " ", 1);
+		log_escaped(&line, r->url);
 		/* One fprintf per line: stdio locks the stream per call. */
-		fprintf(s->access_log, "%s - %s [%s] \"%s %s\" %u %zu "
+		fprintf(s->access_log, "%s - %s [%s] \"%s\" %u %zu "
 		    "%.6f%s\n", addr, r->user[0] ? r->user : "-", when,
-		    r->method, r->url, r->status, r->resp_len,
+		    line.failed ? "-" : line.data, r->status, r->resp_len,
 		    since(&r->start), toe == MHD_REQUEST_TERMINATED_COMPLETED_OK
 		    ? "" : " aborted");
+		kn_buf_cleanup(&line);
 	}
 	kn_buf_cleanup(&r->body);
 	free(r);
@@ -195,6 +217,7 @@ server_run(struct kn_config *cfg)
 	struct MHD_Daemon *d;
 	sigset_t sigs;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	char safe[512];
 	int sig = 0, ret = 1;
 
 	memset(&s, 0, sizeof(s));
@@ -245,8 +268,9 @@ server_run(struct kn_config *cfg)
 		    "another server using the port?)\n", cfg->listen);
 		goto out;
 	}
+	kn_db_redact(safe, sizeof(safe), cfg->store);
 	fprintf(stderr, "kakuin serve: listening on http://%s (%u workers, "
-	    "store %s)\n", cfg->listen, s.workers, cfg->store);
+	    "store %s)\n", cfg->listen, s.workers, safe);
 	while (sigwait(&sigs, &sig) == 0) {
 		if (sig == SIGTERM || sig == SIGINT)
 			break;

@@ -217,8 +217,9 @@ test_hash_encoding(void **state)
 		EVP_DigestFinal_ex(md, d, &dlen);
 		EVP_MD_CTX_free(md);
 		kn_hex(want, d, sizeof(d));
-		kn_audit_hash(got, tab[i].seq, tab[i].f[0], tab[i].f[1],
-		    tab[i].f[2], tab[i].f[3], tab[i].f[4], tab[i].f[5]);
+		assert_int_equal(kn_audit_hash(got, tab[i].seq, tab[i].f[0],
+		    tab[i].f[1], tab[i].f[2], tab[i].f[3], tab[i].f[4],
+		    tab[i].f[5]), 0);
 		CHECK_STR(row, got, want);
 		if (strcmp(got, prev_hash) == 0)
 			fail_msg("%s: same hash as the row before", row);
@@ -312,8 +313,8 @@ test_tamper_rehashed(void **state)
 	snprintf(at, sizeof(at), "%s", kn_stmt_text(st, 0));
 	snprintf(prev, sizeof(prev), "%s", kn_stmt_text(st, 1));
 	kn_stmt_free(st);
-	kn_audit_hash(hash, 2, at, "mallory", "org.add", "org:1", "{\"n\":1}",
-	    prev);
+	assert_int_equal(kn_audit_hash(hash, 2, at, "mallory", "org.add",
+	    "org:1", "{\"n\":1}", prev), 0);
 	sql = tu_printf("DROP TRIGGER audit_no_update; UPDATE audit SET "
 	    "actor = 'mallory', hash = '%s' WHERE seq = 2", hash);
 	tamper(fx->path, sql);
