@@ -78,8 +78,15 @@ int
 kn_user_add(struct kn_db *db, const char *actor, const char *name,
     const char *role, const char *password)
 {
+	return kn_user_add_org(db, actor, name, role, password, 0);
+}
+
+int
+kn_user_add_org(struct kn_db *db, const char *actor, const char *name,
+    const char *role, const char *password, int64_t org)
+{
 	struct kn_stmt *st = NULL;
-	char enc[ENCODED_MAX], now[21], obj[80], detail[96];
+	char enc[ENCODED_MAX], now[21], obj[80], detail[128];
 	int rc;
 
 	if (!kn_valid_username(name))
@@ -89,6 +96,9 @@ kn_user_add(struct kn_db *db, const char *actor, const char *name,
 	if (strcmp(role, "admin") != 0 && strcmp(role, "ra") != 0)
 		return kn_err_set(KN_ERR_INVAL, "role", "role must be admin "
 		    "or ra");
+	if (org != 0 && strcmp(role, "ra") != 0)
+		return kn_err_set(KN_ERR_INVAL, "org", "only ra officers are "
+		    "bound to an organization (local RA officers)");
 	if (password != NULL) {
 		size_t n = strlen(password);
 
@@ -103,23 +113,29 @@ kn_user_add(struct kn_db *db, const char *actor, const char *name,
 	if ((rc = kn_db_begin(db)) != 0)
 		return rc;
 	if ((rc = kn_db_stmt(db, &st, "INSERT INTO users (name, role, "
-	    "pw_hash, created_at) VALUES (?, ?, ?, ?)")) != 0)
+	    "pw_hash, created_at, org_number) VALUES (?, ?, ?, ?, ?)")) != 0)
 		goto out;
 	if ((rc = kn_stmt_bind_text(st, 1, name)) != 0 ||
 	    (rc = kn_stmt_bind_text(st, 2, role)) != 0 ||
 	    (rc = kn_stmt_bind_text(st, 3, password ? enc : NULL)) != 0 ||
 	    (rc = kn_stmt_bind_text(st, 4, now)) != 0 ||
+	    (rc = (org ? kn_stmt_bind_int64(st, 5, org) :
+	    kn_stmt_bind_null(st, 5))) != 0 ||
 	    (rc = kn_stmt_run(st)) != 0) {
 		if (rc == KN_ERR_EXISTS)
 			rc = kn_err_set(KN_ERR_EXISTS, "name", "user %s "
 			    "already exists", name);
+		else if (rc == KN_ERR_INVAL && org != 0)
+			rc = kn_err_set(KN_ERR_NOTFOUND, "org", "no organization "
+			    "%013lld is in the registry", (long long)org);
 		goto out;
 	}
 	kn_stmt_done(st);
 	st = NULL;
 	snprintf(obj, sizeof(obj), "user:%s", name);
-	snprintf(detail, sizeof(detail), "{\"role\":\"%s\",\"password\":%s}",
-	    role, password ? "true" : "false");
+	snprintf(detail, sizeof(detail), "{\"role\":\"%s\",\"password\":%s,"
+	    "\"org\":%lld}", role, password ? "true" : "false",
+	    (long long)org);
 	if ((rc = kn_audit_append(db, actor, "user.add", obj, detail,
 	    NULL)) != 0)
 		goto out;

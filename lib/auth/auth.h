@@ -48,6 +48,11 @@ bool	kn_valid_username(const char *name);
  */
 int	kn_user_add(struct kn_db *db, const char *actor, const char *name,
 	    const char *role, const char *password) KN_WUR;
+/* The same, for a local RA officer bound to organization org (role "ra";
+ * the organization must be in the registry): it may act for that
+ * organization only. */
+int	kn_user_add_org(struct kn_db *db, const char *actor, const char *name,
+	    const char *role, const char *password, int64_t org) KN_WUR;
 /* All operators, in name order; free *out with free(). */
 int	kn_user_list(struct kn_db *db, struct kn_user **out, size_t *n)
 	    KN_WUR;

@@ -29,6 +29,7 @@ struct kn_lint_finding {
 	char			 msg[256];	/* what is wrong, for a person */
 };
 
+/* Findings past KN_LINT_MAX are counted in errors/warnings, not kept. */
 #define KN_LINT_MAX 64
 
 struct kn_lint_report {
@@ -50,8 +51,37 @@ struct kn_lint_report {
 int	kn_lint_cert(struct kn_lint_report *rep, X509 *x,
 	    const struct kn_profile *p, X509 *issuer) KN_WUR;
 
-/* Lints a DER certificate given as bytes (the fuzz entry point). */
+/*
+ * Lints a DER certificate given as bytes (the fuzz entry point), with the
+ * profile recognized from the certificate.  KN_ERR_INVAL when the bytes
+ * are not exactly one certificate (trailing bytes included), with the
+ * detail in kn_err_get(); KN_ERR_TOOBIG above KN_LINT_DER_MAX bytes.
+ */
 int	kn_lint_der(struct kn_lint_report *rep, const unsigned char *der,
 	    size_t len) KN_WUR;
+
+/* Added with lint.c: */
+
+#define KN_LINT_DER_MAX (64 * 1024)
+
+/* One rule of the linter, for documentation and tests. */
+struct kn_lint_rule {
+	const char		*id;
+	enum kn_lint_level	 level;
+	const char		*source;
+	const char		*what;		/* one line, for a person */
+};
+
+/* The i-th rule (0-based), or NULL past the last one. */
+const struct kn_lint_rule *kn_lint_rule_at(size_t i);
+/*
+ * The profile a certificate looks like: CA certificates by self-issue and
+ * EKU, others by policy OID (kn_profile_by_policy), then by EKU
+ * (OCSPSigning, timeStamping).  NULL when none fits.
+ */
+const struct kn_profile *kn_lint_guess_profile(X509 *x);
+/* The first finding of rule id in rep, or NULL. */
+const struct kn_lint_finding *kn_lint_find(const struct kn_lint_report *rep,
+	    const char *id);
 
 #endif

@@ -63,6 +63,13 @@ enum kn_subj {
 
 /* Key usage bits, as OpenSSL's X509v3_KU_* (digitalSignature 0x80 ...). */
 
+#define KN_OID_ANY_POLICY "2.5.29.32.0"
+/* id-kp-documentSigning (RFC 9336).  OpenSSL 3.0 has no NID for it, so
+ * eku[] holds the sentinel KN_EKU_DOCSIGN; kn_profile_eku_nid() turns it
+ * into a NID (registering the OID on first use). */
+#define KN_OID_KP_DOCSIGN "1.3.6.1.5.5.7.3.36"
+#define KN_EKU_DOCSIGN (-1)
+
 #define KN_MAX_EKU 4
 
 struct kn_profile {
@@ -89,6 +96,10 @@ struct kn_profile {
 	int		 path_len;	/* CA path length; -1: absent */
 	bool		 http_only;	/* CRL DP / AIA URIs http:// only */
 	bool		 user_notice;	/* registry page URL as userNotice */
+	/* Added with the linter: */
+	bool		 strict;	/* S/MIME BR Strict generation */
+	bool		 crl_dp;	/* cRLDistributionPoints required */
+	bool		 aia;		/* authorityInfoAccess required */
 };
 
 extern const struct kn_profile kn_profiles[];
@@ -100,5 +111,13 @@ const struct kn_profile *kn_profile_find(const char *name);
 const struct kn_profile *kn_profile_by_policy(const char *oid);
 /* True when the profile allows keys of alg. */
 bool	kn_profile_allows_key(const struct kn_profile *p, enum kn_keyalg alg);
+/* The required KU bits for a key of alg (ku_rsa for RSA, else ku_sig). */
+unsigned kn_profile_ku(const struct kn_profile *p, enum kn_keyalg alg);
+/*
+ * The OpenSSL NID of an eku[] entry: the entry itself, or for
+ * KN_EKU_DOCSIGN the NID of id-kp-documentSigning (created once, thread
+ * safe).  0 when the OID cannot be registered.
+ */
+int	kn_profile_eku_nid(int eku);
 
 #endif

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "base/text.h"
 #include "config/config.h"
 
@@ -40,8 +42,19 @@ defaults(struct kn_config *c, const char *datadir)
 	    (rc = set(&c->resolver, "")) != 0 ||
 	    (rc = set(&c->dnssec_anchor, "")) != 0 ||
 	    (rc = set(&c->access_log, "-")) != 0 ||
-	    (rc = set(&c->web_dir, KN_WEBDIR)) != 0)
+	    (rc = set(&c->web_dir, KN_WEBDIR)) != 0 ||
+	    (rc = set(&c->pkcs11_module,
+	    "/usr/lib/softhsm/libsofthsm2.so")) != 0 ||
+	    (rc = set(&c->pkcs11_token, "kakuin")) != 0 ||
+	    (rc = set(&c->pkcs11_pin, "")) != 0 ||
+	    (rc = set(&c->softhsm_conf, "softhsm2.conf")) != 0 ||
+	    (rc = set(&c->key_passphrase, "")) != 0 ||
+	    (rc = set(&c->ca_keys, "pkcs11")) != 0 ||
+	    (rc = set(&c->ca_key_alg, "ec-p256")) != 0 ||
+	    (rc = set(&c->operator_name, "kakuin trust center")) != 0)
 		return rc;
+	c->crl_days = 7;
+	c->crl_shard_size = 100000;
 	c->workers = 0;
 	c->max_connections = 4096;
 	c->timeout = 30;
@@ -82,6 +95,31 @@ apply(struct kn_config *c, const char *key, const char *v, int line)
 		return set(&c->access_log, v);
 	if (strcmp(key, "web_dir") == 0)
 		return set(&c->web_dir, v);
+	if (strcmp(key, "pkcs11_module") == 0)
+		return set(&c->pkcs11_module, v);
+	if (strcmp(key, "pkcs11_token") == 0)
+		return set(&c->pkcs11_token, v);
+	if (strcmp(key, "pkcs11_pin") == 0)
+		return set(&c->pkcs11_pin, v);
+	if (strcmp(key, "softhsm_conf") == 0)
+		return set(&c->softhsm_conf, v);
+	if (strcmp(key, "key_passphrase") == 0)
+		return set(&c->key_passphrase, v);
+	if (strcmp(key, "ca_keys") == 0) {
+		if (strcmp(v, "pkcs11") != 0 && strcmp(v, "file") != 0)
+			return kn_err_set(KN_ERR_CONFIG, key, "%s line %d: "
+			    "ca_keys is pkcs11 or file", KN_CONFIG_FILE, line);
+		return set(&c->ca_keys, v);
+	}
+	if (strcmp(key, "ca_key_alg") == 0)
+		return set(&c->ca_key_alg, v);
+	if (strcmp(key, "operator_name") == 0)
+		return set(&c->operator_name, v);
+	if (strcmp(key, "crl_days") == 0)
+		return set_int(&c->crl_days, key, v, 1, 10, line);
+	if (strcmp(key, "crl_shard_size") == 0)
+		return set_int(&c->crl_shard_size, key, v, 100, 100000000,
+		    line);
 	if (strcmp(key, "workers") == 0)
 		return set_int(&c->workers, key, v, 0, 256, line);
 	if (strcmp(key, "max_connections") == 0)
@@ -155,6 +193,20 @@ env:
 	if ((env = getenv("KAKUIN_LISTEN")) != NULL && *env != '\0' &&
 	    (rc = set(&c->listen, env)) != 0)
 		goto fail;
+	if ((env = getenv("KAKUIN_PKCS11_PIN")) != NULL && *env != '\0' &&
+	    (rc = set(&c->pkcs11_pin, env)) != 0)
+		goto fail;
+	if ((env = getenv("KAKUIN_KEY_PASSPHRASE")) != NULL &&
+	    *env != '\0' && (rc = set(&c->key_passphrase, env)) != 0)
+		goto fail;
+	/* The embedded token's configuration lives in the data directory. */
+	if (c->softhsm_conf[0] != '\0' && c->softhsm_conf[0] != '/') {
+		char abs[4096];
+
+		snprintf(abs, sizeof(abs), "%s/%s", datadir, c->softhsm_conf);
+		if ((rc = set(&c->softhsm_conf, abs)) != 0)
+			goto fail;
+	}
 	/* A relative SQLite path lives in the data directory, wherever
 	 * kakuin is started from. */
 	if (strncmp(c->store, "sqlite:", 7) == 0 && c->store[7] != '/') {
@@ -182,11 +234,23 @@ kn_config_cleanup(struct kn_config *c)
 	free(c->dnssec_anchor);
 	free(c->access_log);
 	free(c->web_dir);
+	free(c->pkcs11_module);
+	free(c->pkcs11_token);
+	if (c->pkcs11_pin != NULL)
+		OPENSSL_clear_free(c->pkcs11_pin, strlen(c->pkcs11_pin));
+	free(c->softhsm_conf);
+	if (c->key_passphrase != NULL)
+		OPENSSL_clear_free(c->key_passphrase,
+		    strlen(c->key_passphrase));
+	free(c->ca_keys);
+	free(c->ca_key_alg);
+	free(c->operator_name);
 	memset(c, 0, sizeof(*c));
 }
 
 int
-kn_config_write_default(const char *datadir, const char *store)
+kn_config_write_default(const char *datadir, const char *store,
+    const struct kn_config_secrets *sec)
 {
 	char path[4096], def[4096];
 	FILE *f;
@@ -228,7 +292,29 @@ kn_config_write_default(const char *datadir, const char *store)
 	    "workers = 0\n"
 	    "max_connections = 4096\n"
 	    "timeout = 30\n"
-	    "max_body = 1048576\n", store ? store : def);
+	    "max_body = 1048576\n"
+	    "\n"
+	    "# Keys.  CA keys live in a PKCS#11 token: by default the SoftHSM2\n"
+	    "# token kakuin init made in this directory.  The PIN may come from\n"
+	    "# KAKUIN_PKCS11_PIN instead.\n"
+	    "pkcs11_module = /usr/lib/softhsm/libsofthsm2.so\n"
+	    "pkcs11_token = kakuin\n"
+	    "pkcs11_pin = %s\n"
+	    "softhsm_conf = softhsm2.conf\n"
+	    "# Passphrase of file: keys (always encrypted at rest); may come\n"
+	    "# from KAKUIN_KEY_PASSPHRASE instead.\n"
+	    "key_passphrase = %s\n"
+	    "# Where new CA keys go (pkcs11 or file) and their algorithm.\n"
+	    "ca_keys = pkcs11\n"
+	    "ca_key_alg = ec-p256\n"
+	    "# organizationName of the CA certificates.\n"
+	    "operator_name = kakuin trust center\n"
+	    "# CRLs: days between thisUpdate and nextUpdate, certificates per\n"
+	    "# CRL before a CA's CRL is split into shards.\n"
+	    "crl_days = 7\n"
+	    "crl_shard_size = 100000\n", store ? store : def,
+	    sec && sec->pkcs11_pin ? sec->pkcs11_pin : "",
+	    sec && sec->key_passphrase ? sec->key_passphrase : "");
 	if (fclose(f) != 0)
 		return kn_err_set(KN_ERR_IO, NULL, "cannot write %s", path);
 	return 0;

@@ -28,6 +28,16 @@ struct kn_config {
 	char	*dnssec_anchor;	/* trust anchor file, "" = none */
 	char	*access_log;	/* file path, "-" = stderr, "" = off */
 	char	*web_dir;	/* templates and static files */
+	char	*pkcs11_module;	/* PKCS#11 module of the token */
+	char	*pkcs11_token;	/* token label */
+	char	*pkcs11_pin;	/* user PIN (KAKUIN_PKCS11_PIN) */
+	char	*softhsm_conf;	/* SOFTHSM2_CONF for the embedded token */
+	char	*key_passphrase; /* file: keys (KAKUIN_KEY_PASSPHRASE) */
+	char	*ca_keys;	/* "pkcs11" or "file": where CA keys go */
+	char	*ca_key_alg;	/* e.g. "ec-p256" */
+	char	*operator_name;	/* O of CA certificates */
+	int	 crl_days;	/* nextUpdate - thisUpdate */
+	int	 crl_shard_size; /* certificates per CRL */
 	int	 workers;	/* 0 = one per core */
 	int	 max_connections;
 	int	 timeout;	/* seconds per connection */
@@ -39,8 +49,15 @@ struct kn_config {
 int	kn_config_load(struct kn_config *c, const char *datadir,
 	    bool allow_missing) KN_WUR;
 void	kn_config_cleanup(struct kn_config *c);
-/* Writes a commented default configuration file for datadir; store may
- * be NULL for the embedded SQLite file. */
-int	kn_config_write_default(const char *datadir, const char *store) KN_WUR;
+/* Secrets kakuin init generates for a new data directory. */
+struct kn_config_secrets {
+	const char	*pkcs11_pin;
+	const char	*key_passphrase;
+};
+
+/* Writes a commented default configuration file (mode 0600) for datadir;
+ * store may be NULL for the embedded SQLite file. */
+int	kn_config_write_default(const char *datadir, const char *store,
+	    const struct kn_config_secrets *sec) KN_WUR;
 
 #endif

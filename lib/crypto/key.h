@@ -65,7 +65,11 @@ void	kn_keystore_free(struct kn_keystore *ks);
 int	kn_key_generate(struct kn_keystore *ks, const char *kind,
 	    const char *file_dir, enum kn_keyalg alg, const char *label,
 	    char **uri) KN_WUR;
-/* Loads the key a URI names.  *out is a new reference. */
+/*
+ * Loads the key a URI names.  *out is a new reference.  pkcs11: keys are
+ * cached (loaded once per keystore) and wrap token objects: free them
+ * before ks, and use them from any thread.
+ */
 int	kn_key_load(struct kn_keystore *ks, const char *uri, EVP_PKEY **out)
 	    KN_WUR;
 
@@ -78,5 +82,32 @@ int	kn_key_load(struct kn_keystore *ks, const char *uri, EVP_PKEY **out)
 int	kn_softhsm_init(const char *datadir, const char *module,
 	    const char *label, const char *pin, const char *so_pin,
 	    char *conf_out, size_t conf_len) KN_WUR;
+
+/*
+ * Parses an RFC 7512 PKCS#11 URI: token= and object= are required
+ * (percent-decoded, at most 32 and 255 bytes); other attributes and the
+ * query are ignored.  Writes NUL-terminated strings to token[33] and
+ * object[256].  KN_ERR_INVAL when malformed.
+ */
+int	kn_key_pkcs11_uri_parse(char token[33], char object[256],
+	    const char *uri) KN_WUR;
+
+/*
+ * Between key.c and p11.c only.  One libp11 context per module path is
+ * shared by all keystores of the process (PKCS#11 initializes a module
+ * once per process) and unloaded with the last of them.
+ */
+struct kn_p11mod;
+
+int	kn_p11mod_get(struct kn_p11mod **out, const char *module,
+	    const char *softhsm_conf) KN_WUR;
+void	kn_p11mod_put(struct kn_p11mod *m);
+/* A new reference to the private key labelled object in token. */
+int	kn_p11mod_load_key(struct kn_p11mod *m, EVP_PKEY **out,
+	    const char *token, const char *object, const char *pin) KN_WUR;
+/* Generates a key pair labelled label in token with direct PKCS#11 calls. */
+int	kn_p11_generate(const char *module, const char *softhsm_conf,
+	    const char *token, const char *pin, enum kn_keyalg alg,
+	    const char *label) KN_WUR;
 
 #endif

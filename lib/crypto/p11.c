@@ -1,2 +1,914 @@
-/* p11.c - PKCS#11 tokens.  Being written; see key.h. */
+/*
+ * p11.c - PKCS#11 tokens: SoftHSM2 set-up, key pair generation with direct
+ * PKCS#11 calls, and loading keys through libp11 (the only place that
+ * touches libp11 and the PKCS#11 API).
+ *
+ * A PKCS#11 module is initialized once per process (PKCS#11 v2.40 section
+ * 5.4: C_Initialize, C_Finalize), so one libp11 context per module path is
+ * shared by every keystore, reference-counted, and finalized with the last
+ * one.  Locks, always taken in this order:
+ *
+ *   reg_lock   the list of loaded modules, SOFTHSM2_CONF, and every direct
+ *              PKCS#11 session (generation, token initialization), so that
+ *              they never race a libp11 load or unload of the same module
+ *   m->lock    one module's libp11 slot list, logins and key enumeration
+ *
+ * Signing needs no lock of ours: libp11 0.4.12 takes a session from a
+ * per-slot pool under its own mutex for each operation, and the module is
+ * initialized with CKF_OS_LOCKING_OK.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/*
+ * libp11.h names RSA_METHOD and EC_KEY_METHOD, which OpenSSL 3 declares
+ * only with its deprecated API; this file calls none of that API itself.
+ */
+#undef OPENSSL_NO_DEPRECATED
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+
+#include <p11-kit/pkcs11.h>
+#include <libp11.h>
+
+#include "base/text.h"
 #include "crypto/key.h"
+
+#define PIN_MIN		4
+#define PIN_MAX		255
+#define TOKEN_LABEL_MAX	32	/* CK_TOKEN_INFO.label */
+#define MAX_SLOTS	1024
+
+struct login {
+	struct login	*next;
+	char		 token[TOKEN_LABEL_MAX + 1];
+	char		*pin;		/* that logged in; wiped */
+};
+
+struct kn_p11mod {
+	struct kn_p11mod *next;
+	char		*path;
+	char		*conf;		/* SOFTHSM2_CONF used */
+	int		 refs;		/* under reg_lock */
+	pthread_mutex_t	 lock;
+	PKCS11_CTX	*ctx;
+	PKCS11_SLOT	*slots;
+	unsigned int	 nslots;
+	struct login	*logins;
+};
+
+static pthread_mutex_t reg_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct kn_p11mod *modules;
+
+/* A direct PKCS#11 session with one module (reg_lock held). */
+struct direct {
+	void			*dl;
+	CK_FUNCTION_LIST	*f;
+	bool			 initialized;	/* by us */
+	CK_SESSION_HANDLE	 s;
+	bool			 open;
+	bool			 logged_in;	/* we logged in */
+};
+
+static void
+free_pin(char *pin)
+{
+	if (pin != NULL)
+		OPENSSL_clear_free(pin, strlen(pin) + 1);
+}
+
+static bool
+same_conf(const char *a, const char *b)
+{
+	if (a == NULL || b == NULL)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+static int
+check_pin(const char *field, const char *pin)
+{
+	size_t n;
+
+	if (pin == NULL || *pin == '\0')
+		return kn_err_set(KN_ERR_CONFIG, field,
+		    "no %s is configured for the PKCS#11 token", field);
+	n = strlen(pin);
+	if (n < PIN_MIN || n > PIN_MAX)
+		return kn_err_set(KN_ERR_CONFIG, field,
+		    "the %s must be %d to %d bytes long", field, PIN_MIN,
+		    PIN_MAX);
+	return 0;
+}
+
+static int
+check_token_label(const char *label)
+{
+	size_t i, n;
+
+	if (label == NULL || *label == '\0')
+		return kn_err_set(KN_ERR_CONFIG, "token",
+		    "no PKCS#11 token label is configured");
+	n = strlen(label);
+	if (n > TOKEN_LABEL_MAX)
+		return kn_err_set(KN_ERR_CONFIG, "token",
+		    "a PKCS#11 token label is at most %d bytes",
+		    TOKEN_LABEL_MAX);
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)label[i] < 0x20 || label[i] == 0x7f)
+			return kn_err_set(KN_ERR_CONFIG, "token",
+			    "the PKCS#11 token label has a control character");
+	}
+	if (label[n - 1] == ' ')
+		return kn_err_set(KN_ERR_CONFIG, "token",
+		    "a PKCS#11 token label cannot end in a space");
+	return 0;
+}
+
+/* SOFTHSM2_CONF is read by SoftHSM2's C_Initialize (reg_lock held). */
+static int
+set_conf(const char *conf)
+{
+	const char *cur;
+
+	if (conf == NULL)
+		return 0;
+	cur = getenv("SOFTHSM2_CONF");
+	if (cur != NULL && strcmp(cur, conf) == 0)
+		return 0;
+	if (setenv("SOFTHSM2_CONF", conf, 1) != 0)
+		return kn_err_set(KN_ERR_NOMEM, NULL, "out of memory");
+	return 0;
+}
+
+static struct kn_p11mod *
+find_module(const char *path)
+{
+	struct kn_p11mod *m;
+
+	for (m = modules; m != NULL; m = m->next) {
+		if (strcmp(m->path, path) == 0)
+			return m;
+	}
+	return NULL;
+}
+
+/* A module already loaded with another SOFTHSM2_CONF cannot be reused. */
+static int
+check_loaded(const char *module, const char *conf)
+{
+	struct kn_p11mod *m;
+
+	if ((m = find_module(module)) != NULL && !same_conf(m->conf, conf))
+		return kn_err_set(KN_ERR_CONFIG, "softhsm_conf",
+		    "PKCS#11 module %s is already in use with another "
+		    "SoftHSM2 configuration in this process", module);
+	return 0;
+}
+
+/* Copies a blank-padded PKCS#11 label field into out[n + 1]. */
+static void
+unpad(char *out, const unsigned char *p, size_t n)
+{
+	while (n > 0 && p[n - 1] == ' ')
+		n--;
+	memcpy(out, p, n);
+	out[n] = '\0';
+}
+
+static int
+ckr_err(CK_RV rv, const char *what)
+{
+	switch (rv) {
+	case CKR_PIN_INCORRECT:
+	case CKR_PIN_INVALID:
+	case CKR_PIN_LEN_RANGE:
+		return kn_err_set(KN_ERR_AUTH, "pin",
+		    "%s: the PKCS#11 token refused the PIN", what);
+	case CKR_PIN_LOCKED:
+		return kn_err_set(KN_ERR_AUTH, "pin",
+		    "%s: the PKCS#11 token's PIN is locked", what);
+	case CKR_HOST_MEMORY:
+	case CKR_DEVICE_MEMORY:
+		return kn_err_set(KN_ERR_NOMEM, NULL,
+		    "%s: out of memory in the PKCS#11 module", what);
+	default:
+		return kn_err_set(KN_ERR_CRYPTO, NULL,
+		    "%s failed (PKCS#11 error 0x%lx)", what,
+		    (unsigned long)rv);
+	}
+}
+
+static void
+direct_close(struct direct *d)
+{
+	/*
+	 * No C_Logout: the login state is shared with libp11's sessions when
+	 * it has the module open; closing our session or finalizing ends ours.
+	 */
+	if (d->f != NULL) {
+		if (d->open)
+			(void)d->f->C_CloseSession(d->s);
+		if (d->initialized)
+			(void)d->f->C_Finalize(NULL);
+	}
+	if (d->dl != NULL)
+		dlclose(d->dl);
+	memset(d, 0, sizeof(*d));
+}
+
+/*
+ * Loads and initializes the module for direct calls (reg_lock held).  When
+ * libp11 already has it initialized, C_Initialize answers
+ * CKR_CRYPTOKI_ALREADY_INITIALIZED and we leave finalization to libp11.
+ */
+static int
+direct_open(struct direct *d, const char *module, const char *conf)
+{
+	CK_C_GetFunctionList getlist;
+	CK_C_INITIALIZE_ARGS args;
+	CK_RV rv;
+	int r;
+
+	memset(d, 0, sizeof(*d));
+	if (module == NULL || *module == '\0')
+		return kn_err_set(KN_ERR_CONFIG, "module",
+		    "no PKCS#11 module is configured");
+	if ((r = check_loaded(module, conf)) < 0 || (r = set_conf(conf)) < 0)
+		return r;
+	if ((d->dl = dlopen(module, RTLD_NOW | RTLD_LOCAL)) == NULL)
+		return kn_err_set(KN_ERR_CONFIG, "module",
+		    "cannot load PKCS#11 module %s", module);
+	*(void **)&getlist = dlsym(d->dl, "C_GetFunctionList");
+	if (getlist == NULL || getlist(&d->f) != CKR_OK || d->f == NULL) {
+		d->f = NULL;
+		direct_close(d);
+		return kn_err_set(KN_ERR_CONFIG, "module",
+		    "%s is not a PKCS#11 module", module);
+	}
+	memset(&args, 0, sizeof(args));
+	args.flags = CKF_OS_LOCKING_OK;
+	rv = d->f->C_Initialize(&args);
+	if (rv == CKR_OK)
+		d->initialized = true;
+	else if (rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+		direct_close(d);
+		return ckr_err(rv, "initializing the PKCS#11 module");
+	}
+	return 0;
+}
+
+/* The slot holding an initialized token labelled label. */
+static int
+direct_find_token(struct direct *d, CK_SLOT_ID *out, const char *label)
+{
+	CK_SLOT_ID *ids = NULL;
+	CK_TOKEN_INFO ti;
+	CK_ULONG i, n = 0;
+	CK_RV rv;
+	char have[TOKEN_LABEL_MAX + 1];
+	int r;
+
+	if ((rv = d->f->C_GetSlotList(CK_TRUE, NULL, &n)) != CKR_OK)
+		return ckr_err(rv, "listing PKCS#11 slots");
+	if (n > MAX_SLOTS)
+		return kn_err_set(KN_ERR_TOOBIG, NULL,
+		    "too many PKCS#11 slots");
+	if (n == 0)
+		goto notfound;
+	if ((ids = calloc(n, sizeof(*ids))) == NULL)
+		return kn_err_set(KN_ERR_NOMEM, NULL, "out of memory");
+	if ((rv = d->f->C_GetSlotList(CK_TRUE, ids, &n)) != CKR_OK) {
+		r = ckr_err(rv, "listing PKCS#11 slots");
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (d->f->C_GetTokenInfo(ids[i], &ti) != CKR_OK ||
+		    (ti.flags & CKF_TOKEN_INITIALIZED) == 0)
+			continue;
+		unpad(have, ti.label, sizeof(ti.label));
+		if (strcmp(have, label) == 0) {
+			*out = ids[i];
+			r = 0;
+			goto out;
+		}
+	}
+ notfound:
+	r = kn_err_set(KN_ERR_NOTFOUND, "token",
+	    "no PKCS#11 token labelled \"%s\"", label);
+ out:
+	free(ids);
+	return r;
+}
+
+static int
+direct_login(struct direct *d, CK_SLOT_ID slot, CK_USER_TYPE who,
+    const char *pin)
+{
+	CK_RV rv;
+
+	rv = d->f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION,
+	    NULL, NULL, &d->s);
+	if (rv != CKR_OK)
+		return ckr_err(rv, "opening a PKCS#11 session");
+	d->open = true;
+	rv = d->f->C_Login(d->s, who, (CK_UTF8CHAR *)pin,
+	    (CK_ULONG)strlen(pin));
+	if (rv == CKR_OK)
+		d->logged_in = true;
+	else if (rv != CKR_USER_ALREADY_LOGGED_IN)
+		return ckr_err(rv, "logging in to the PKCS#11 token");
+	return 0;
+}
+
+/*
+ * When the token was already logged in by libp11 (this process), C_Login
+ * does not look at the PIN: compare with the one that logged in.
+ */
+static int
+check_remembered_pin(const char *module, const char *token, const char *pin)
+{
+	struct kn_p11mod *m;
+	struct login *l;
+	int r = 0;
+
+	if ((m = find_module(module)) == NULL)
+		return 0;
+	pthread_mutex_lock(&m->lock);
+	for (l = m->logins; l != NULL; l = l->next) {
+		if (strcmp(l->token, token) != 0)
+			continue;
+		if (strlen(l->pin) != strlen(pin) ||
+		    CRYPTO_memcmp(l->pin, pin, strlen(pin)) != 0)
+			r = kn_err_set(KN_ERR_AUTH, "pin",
+			    "the PKCS#11 token refused the PIN");
+		break;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
+static int
+label_taken(struct direct *d, const char *label, bool *taken)
+{
+	CK_ATTRIBUTE t[] = {
+		{ CKA_LABEL, (void *)label, (CK_ULONG)strlen(label) },
+	};
+	CK_OBJECT_HANDLE h;
+	CK_ULONG n = 0;
+	CK_RV rv;
+
+	if ((rv = d->f->C_FindObjectsInit(d->s, t, 1)) != CKR_OK)
+		return ckr_err(rv, "searching the PKCS#11 token");
+	rv = d->f->C_FindObjects(d->s, &h, 1, &n);
+	(void)d->f->C_FindObjectsFinal(d->s);
+	if (rv != CKR_OK)
+		return ckr_err(rv, "searching the PKCS#11 token");
+	*taken = n > 0;
+	return 0;
+}
+
+/* DER of the named curves' OIDs (RFC 5480 section 2.1.1.1). */
+static const CK_BYTE oid_p256[] = {
+	0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07,
+};
+static const CK_BYTE oid_p384[] = {
+	0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22,
+};
+
+int
+kn_p11_generate(const char *module, const char *conf, const char *token,
+    const char *pin, enum kn_keyalg alg, const char *label)
+{
+	struct direct d;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_BYTE id[16], e[] = { 0x01, 0x00, 0x01 };
+	CK_ULONG bits = 0;
+	CK_MECHANISM mech = { 0, NULL, 0 };
+	CK_OBJECT_HANDLE pub, priv;
+	CK_ATTRIBUTE pubt[8], privt[14];
+	CK_ULONG npub = 0, npriv = 0;
+	CK_SLOT_ID slot;
+	CK_RV rv;
+	bool taken = false;
+	int r;
+
+#define ATTR(t, n, a, p, len) do {					\
+	(t)[(n)].type = (a);						\
+	(t)[(n)].pValue = (void *)(p);					\
+	(t)[(n)].ulValueLen = (CK_ULONG)(len);				\
+	(n)++;								\
+} while (0)
+
+	memset(&d, 0, sizeof(d));
+	if ((r = check_token_label(token)) < 0 ||
+	    (r = check_pin("pin", pin)) < 0)
+		return r;
+	if (kn_random(id, sizeof(id)) != 0)
+		return kn_err_set(KN_ERR_CRYPTO, NULL,
+		    "no random bytes for the key ID");
+
+	ATTR(pubt, npub, CKA_TOKEN, &yes, sizeof(yes));
+	ATTR(pubt, npub, CKA_VERIFY, &yes, sizeof(yes));
+	ATTR(pubt, npub, CKA_LABEL, label, strlen(label));
+	ATTR(pubt, npub, CKA_ID, id, sizeof(id));
+	ATTR(privt, npriv, CKA_TOKEN, &yes, sizeof(yes));
+	ATTR(privt, npriv, CKA_PRIVATE, &yes, sizeof(yes));
+	ATTR(privt, npriv, CKA_SENSITIVE, &yes, sizeof(yes));
+	ATTR(privt, npriv, CKA_EXTRACTABLE, &no, sizeof(no));
+	ATTR(privt, npriv, CKA_SIGN, &yes, sizeof(yes));
+	/* A signing key only (SoftHSM2 defaults these to true). */
+	ATTR(privt, npriv, CKA_DECRYPT, &no, sizeof(no));
+	ATTR(privt, npriv, CKA_UNWRAP, &no, sizeof(no));
+	ATTR(privt, npriv, CKA_DERIVE, &no, sizeof(no));
+	ATTR(privt, npriv, CKA_LABEL, label, strlen(label));
+	ATTR(privt, npriv, CKA_ID, id, sizeof(id));
+
+	switch (alg) {
+	case KN_KEY_EC_P256:
+		mech.mechanism = CKM_EC_KEY_PAIR_GEN;
+		ATTR(pubt, npub, CKA_EC_PARAMS, oid_p256, sizeof(oid_p256));
+		break;
+	case KN_KEY_EC_P384:
+		mech.mechanism = CKM_EC_KEY_PAIR_GEN;
+		ATTR(pubt, npub, CKA_EC_PARAMS, oid_p384, sizeof(oid_p384));
+		break;
+	case KN_KEY_RSA_2048:
+	case KN_KEY_RSA_3072:
+	case KN_KEY_RSA_4096:
+		bits = alg == KN_KEY_RSA_2048 ? 2048 :
+		    alg == KN_KEY_RSA_3072 ? 3072 : 4096;
+		mech.mechanism = CKM_RSA_PKCS_KEY_PAIR_GEN;
+		ATTR(pubt, npub, CKA_MODULUS_BITS, &bits, sizeof(bits));
+		ATTR(pubt, npub, CKA_PUBLIC_EXPONENT, e, sizeof(e));
+		break;
+	case KN_KEY_ED25519:
+		/*
+		 * SoftHSM2 2.6.1 can make them (CKM_EC_EDWARDS_KEY_PAIR_GEN),
+		 * but libp11 0.4.12 ignores CKK_EC_EDWARDS keys, so such a
+		 * key could never be loaded: refuse before creating it.
+		 */
+		return kn_err_set(KN_ERR_INVAL, "alg",
+		    "Ed25519 keys are not supported in PKCS#11 tokens by "
+		    "this build (libp11 0.4.12 cannot sign with them); use "
+		    "ec-p256 or a file: key");
+	default:
+		return kn_err_set(KN_ERR_INVAL, "alg",
+		    "unsupported key algorithm");
+	}
+#undef ATTR
+
+	pthread_mutex_lock(&reg_lock);
+	if ((r = direct_open(&d, module, conf)) < 0)
+		goto out;
+	if ((r = direct_find_token(&d, &slot, token)) < 0)
+		goto out;
+	if ((r = direct_login(&d, slot, CKU_USER, pin)) < 0)
+		goto out;
+	if (!d.logged_in &&
+	    (r = check_remembered_pin(module, token, pin)) < 0)
+		goto out;
+	if ((r = label_taken(&d, label, &taken)) < 0)
+		goto out;
+	if (taken) {
+		r = kn_err_set(KN_ERR_EXISTS, "label",
+		    "token \"%s\" already holds an object labelled \"%s\"",
+		    token, label);
+		goto out;
+	}
+	rv = d.f->C_GenerateKeyPair(d.s, &mech, pubt, npub, privt, npriv,
+	    &pub, &priv);
+	if (rv == CKR_MECHANISM_INVALID || rv == CKR_DOMAIN_PARAMS_INVALID ||
+	    rv == CKR_TEMPLATE_INCONSISTENT) {
+		r = kn_err_set(KN_ERR_INVAL, "alg",
+		    "%s keys are not supported in this token",
+		    kn_keyalg_name(alg));
+		goto out;
+	}
+	if (rv != CKR_OK) {
+		r = ckr_err(rv, "generating a key pair in the PKCS#11 token");
+		goto out;
+	}
+	r = 0;
+ out:
+	direct_close(&d);
+	pthread_mutex_unlock(&reg_lock);
+	return r;
+}
+
+/* Writes all of p to a new file (mode 0600), replacing an old one. */
+static int
+write_file(const char *path, const char *p, size_t n)
+{
+	ssize_t w;
+	int fd, r = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0600);
+	if (fd == -1)
+		return kn_err_set(KN_ERR_IO, NULL, "cannot create %s: %s",
+		    path, strerror(errno));
+	while (n > 0) {
+		if ((w = write(fd, p, n)) == -1) {
+			if (errno == EINTR)
+				continue;
+			r = kn_err_set(KN_ERR_IO, NULL, "cannot write %s: %s",
+			    path, strerror(errno));
+			break;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	if (close(fd) != 0 && r == 0)
+		r = kn_err_set(KN_ERR_IO, NULL, "cannot write %s: %s", path,
+		    strerror(errno));
+	return r;
+}
+
+static int
+make_dir(const char *path)
+{
+	if (mkdir(path, 0700) != 0 && errno != EEXIST)
+		return kn_err_set(KN_ERR_IO, NULL, "cannot create %s: %s",
+		    path, strerror(errno));
+	return 0;
+}
+
+int
+kn_softhsm_init(const char *datadir, const char *module, const char *label,
+    const char *pin, const char *so_pin, char *conf_out, size_t conf_len)
+{
+	struct direct d;
+	CK_SLOT_ID *ids = NULL, slot = 0, dummy;
+	CK_TOKEN_INFO ti;
+	CK_ULONG i, n = 0;
+	CK_UTF8CHAR label32[TOKEN_LABEL_MAX];
+	CK_RV rv;
+	char dir[PATH_MAX], conf[PATH_MAX], tokens[PATH_MAX];
+	char text[PATH_MAX + 128];
+	bool found = false;
+	int len, r;
+
+	memset(&d, 0, sizeof(d));
+	if (datadir == NULL || *datadir == '\0')
+		return kn_err_set(KN_ERR_INVAL, "datadir",
+		    "no data directory given");
+	if ((r = check_token_label(label)) < 0 ||
+	    (r = check_pin("pin", pin)) < 0 ||
+	    (r = check_pin("so_pin", so_pin)) < 0)
+		return r;
+	if ((r = make_dir(datadir)) < 0)
+		return r;
+	if (realpath(datadir, dir) == NULL)
+		return kn_err_set(KN_ERR_IO, "datadir", "cannot resolve %s: %s",
+		    datadir, strerror(errno));
+	len = snprintf(conf, sizeof(conf), "%s/softhsm2.conf", dir);
+	if (len < 0 || (size_t)len >= sizeof(conf) ||
+	    (size_t)len >= conf_len)
+		return kn_err_set(KN_ERR_TOOBIG, "datadir",
+		    "the data directory's path is too long");
+	len = snprintf(tokens, sizeof(tokens), "%s/tokens", dir);
+	if (len < 0 || (size_t)len >= sizeof(tokens))
+		return kn_err_set(KN_ERR_TOOBIG, "datadir",
+		    "the data directory's path is too long");
+	if ((r = make_dir(tokens)) < 0)
+		return r;
+	len = snprintf(text, sizeof(text),
+	    "# SoftHSM2 token store of this kakuin data directory.\n"
+	    "directories.tokendir = %s\n"
+	    "objectstore.backend = file\n"
+	    "log.level = ERROR\n"
+	    "slots.removable = false\n", tokens);
+	if (len < 0 || (size_t)len >= sizeof(text))
+		return kn_err_set(KN_ERR_TOOBIG, "datadir",
+		    "the data directory's path is too long");
+	if ((r = write_file(conf, text, (size_t)len)) < 0)
+		return r;
+
+	pthread_mutex_lock(&reg_lock);
+	if ((r = direct_open(&d, module, conf)) < 0)
+		goto out;
+	r = direct_find_token(&d, &dummy, label);
+	if (r == 0) {
+		r = kn_err_set(KN_ERR_EXISTS, "token",
+		    "a PKCS#11 token labelled \"%s\" already exists", label);
+		goto out;
+	}
+	if (r != KN_ERR_NOTFOUND)
+		goto out;
+	kn_err_clear();
+	if ((rv = d.f->C_GetSlotList(CK_FALSE, NULL, &n)) != CKR_OK) {
+		r = ckr_err(rv, "listing PKCS#11 slots");
+		goto out;
+	}
+	if (n > MAX_SLOTS) {
+		r = kn_err_set(KN_ERR_TOOBIG, NULL, "too many PKCS#11 slots");
+		goto out;
+	}
+	if (n > 0 && (ids = calloc(n, sizeof(*ids))) == NULL) {
+		r = kn_err_set(KN_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if (n > 0 &&
+	    (rv = d.f->C_GetSlotList(CK_FALSE, ids, &n)) != CKR_OK) {
+		r = ckr_err(rv, "listing PKCS#11 slots");
+		goto out;
+	}
+	for (i = 0; i < n && !found; i++) {
+		if (d.f->C_GetTokenInfo(ids[i], &ti) == CKR_OK &&
+		    (ti.flags & CKF_TOKEN_INITIALIZED) == 0) {
+			slot = ids[i];
+			found = true;
+		}
+	}
+	if (!found) {
+		r = kn_err_set(KN_ERR_NOTFOUND, "token",
+		    "the PKCS#11 module has no free slot for a new token");
+		goto out;
+	}
+	memset(label32, ' ', sizeof(label32));
+	memcpy(label32, label, strlen(label));
+	rv = d.f->C_InitToken(slot, (CK_UTF8CHAR *)so_pin,
+	    (CK_ULONG)strlen(so_pin), label32);
+	if (rv != CKR_OK) {
+		r = ckr_err(rv, "initializing the PKCS#11 token");
+		goto out;
+	}
+	/* SoftHSM2 keeps the slot ID until the module is finalized. */
+	if ((r = direct_login(&d, slot, CKU_SO, so_pin)) < 0)
+		goto out;
+	rv = d.f->C_InitPIN(d.s, (CK_UTF8CHAR *)pin, (CK_ULONG)strlen(pin));
+	if (rv != CKR_OK) {
+		r = ckr_err(rv, "setting the PKCS#11 token's user PIN");
+		goto out;
+	}
+	memcpy(conf_out, conf, strlen(conf) + 1);
+	r = 0;
+ out:
+	free(ids);
+	direct_close(&d);
+	pthread_mutex_unlock(&reg_lock);
+	return r;
+}
+
+/* libp11 ---------------------------------------------------------------- */
+
+static void
+module_free(struct kn_p11mod *m)
+{
+	struct login *l;
+
+	if (m == NULL)
+		return;
+	while ((l = m->logins) != NULL) {
+		m->logins = l->next;
+		free_pin(l->pin);
+		free(l);
+	}
+	if (m->ctx != NULL) {
+		if (m->slots != NULL)
+			PKCS11_release_all_slots(m->ctx, m->slots, m->nslots);
+		PKCS11_CTX_unload(m->ctx);
+		PKCS11_CTX_free(m->ctx);
+	}
+	pthread_mutex_destroy(&m->lock);
+	free(m->path);
+	free(m->conf);
+	free(m);
+}
+
+int
+kn_p11mod_get(struct kn_p11mod **out, const char *module, const char *conf)
+{
+	struct kn_p11mod *m = NULL;
+	int r;
+
+	if (module == NULL || *module == '\0')
+		return kn_err_set(KN_ERR_CONFIG, "module",
+		    "no PKCS#11 module is configured");
+	pthread_mutex_lock(&reg_lock);
+	if ((m = find_module(module)) != NULL) {
+		if (!same_conf(m->conf, conf)) {
+			m = NULL;
+			r = check_loaded(module, conf);
+			goto out;
+		}
+		m->refs++;
+		*out = m;
+		m = NULL;
+		r = 0;
+		goto out;
+	}
+	/* libp11 prints to stderr when it cannot dlopen: look first. */
+	if (access(module, R_OK) != 0) {
+		r = kn_err_set(KN_ERR_CONFIG, "module",
+		    "cannot load PKCS#11 module %s: %s", module,
+		    strerror(errno));
+		goto out;
+	}
+	if ((r = set_conf(conf)) < 0)
+		goto out;
+	if ((m = calloc(1, sizeof(*m))) == NULL ||
+	    (m->path = strdup(module)) == NULL ||
+	    (conf != NULL && (m->conf = strdup(conf)) == NULL)) {
+		if (m != NULL) {
+			free(m->path);
+			free(m);
+			m = NULL;
+		}
+		r = kn_err_set(KN_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	pthread_mutex_init(&m->lock, NULL);
+	m->refs = 1;
+	if ((m->ctx = PKCS11_CTX_new()) == NULL) {
+		r = kn_err_set(KN_ERR_NOMEM, NULL, "out of memory");
+		goto out;
+	}
+	if (PKCS11_CTX_load(m->ctx, module) != 0) {
+		PKCS11_CTX_free(m->ctx);
+		m->ctx = NULL;
+		ERR_clear_error();
+		r = kn_err_set(KN_ERR_CONFIG, "module",
+		    "cannot load PKCS#11 module %s", module);
+		goto out;
+	}
+	if (PKCS11_enumerate_slots(m->ctx, &m->slots, &m->nslots) != 0) {
+		m->slots = NULL;
+		m->nslots = 0;
+		ERR_clear_error();
+		r = kn_err_set(KN_ERR_CRYPTO, NULL,
+		    "cannot list the slots of PKCS#11 module %s", module);
+		goto out;
+	}
+	m->next = modules;
+	modules = m;
+	*out = m;
+	m = NULL;
+	r = 0;
+ out:
+	module_free(m);
+	pthread_mutex_unlock(&reg_lock);
+	return r;
+}
+
+void
+kn_p11mod_put(struct kn_p11mod *m)
+{
+	struct kn_p11mod **pp;
+
+	if (m == NULL)
+		return;
+	pthread_mutex_lock(&reg_lock);
+	if (--m->refs > 0) {
+		pthread_mutex_unlock(&reg_lock);
+		return;
+	}
+	for (pp = &modules; *pp != NULL; pp = &(*pp)->next) {
+		if (*pp == m) {
+			*pp = m->next;
+			break;
+		}
+	}
+	module_free(m);
+	pthread_mutex_unlock(&reg_lock);
+}
+
+/* True when the last libp11 error is the token refusing a PIN. */
+static bool
+pin_refused(void)
+{
+	unsigned long e;
+	int reason;
+
+	while ((e = ERR_get_error()) != 0) {
+		if (ERR_GET_LIB(e) != ERR_get_CKR_code())
+			continue;
+		reason = ERR_GET_REASON(e);
+		if (reason == CKR_PIN_INCORRECT || reason == CKR_PIN_INVALID ||
+		    reason == CKR_PIN_LEN_RANGE || reason == CKR_PIN_LOCKED) {
+			ERR_clear_error();
+			return true;
+		}
+	}
+	return false;
+}
+
+/* m->lock held. */
+static int
+login(struct kn_p11mod *m, PKCS11_SLOT *slot, const char *token,
+    const char *pin)
+{
+	struct login *l;
+
+	for (l = m->logins; l != NULL; l = l->next) {
+		if (strcmp(l->token, token) != 0)
+			continue;
+		if (strlen(l->pin) != strlen(pin) ||
+		    CRYPTO_memcmp(l->pin, pin, strlen(pin)) != 0)
+			return kn_err_set(KN_ERR_AUTH, "pin",
+			    "the PKCS#11 token refused the PIN");
+		return 0;
+	}
+	if ((l = calloc(1, sizeof(*l))) == NULL ||
+	    (l->pin = strdup(pin)) == NULL) {
+		free(l);
+		return kn_err_set(KN_ERR_NOMEM, NULL, "out of memory");
+	}
+	memcpy(l->token, token, strlen(token) + 1);
+	if (PKCS11_open_session(slot, 0) != 0 ||
+	    PKCS11_login(slot, 0, pin) != 0) {
+		free_pin(l->pin);
+		free(l);
+		if (pin_refused())
+			return kn_err_set(KN_ERR_AUTH, "pin",
+			    "the PKCS#11 token \"%s\" refused the PIN", token);
+		ERR_clear_error();
+		return kn_err_set(KN_ERR_CRYPTO, NULL,
+		    "cannot log in to the PKCS#11 token \"%s\"", token);
+	}
+	l->next = m->logins;
+	m->logins = l;
+	return 0;
+}
+
+int
+kn_p11mod_load_key(struct kn_p11mod *m, EVP_PKEY **out, const char *token,
+    const char *object, const char *pin)
+{
+	PKCS11_SLOT *slot = NULL;
+	PKCS11_KEY *keys = NULL, *key = NULL;
+	EVP_PKEY *pkey = NULL;
+	unsigned int i, n = 0;
+	int r;
+
+	if ((r = check_pin("pin", pin)) < 0)
+		return r;
+	pthread_mutex_lock(&m->lock);
+	for (i = 0; i < m->nslots; i++) {
+		PKCS11_TOKEN *t = m->slots[i].token;
+
+		if (t != NULL && t->initialized && t->label != NULL &&
+		    strcmp(t->label, token) == 0) {
+			slot = &m->slots[i];
+			break;
+		}
+	}
+	if (slot == NULL) {
+		r = kn_err_set(KN_ERR_NOTFOUND, "uri",
+		    "no PKCS#11 token labelled \"%s\"", token);
+		goto out;
+	}
+	if ((r = login(m, slot, token, pin)) < 0)
+		goto out;
+	if (PKCS11_enumerate_keys(slot->token, &keys, &n) != 0) {
+		ERR_clear_error();
+		r = kn_err_set(KN_ERR_CRYPTO, NULL,
+		    "cannot list the keys of PKCS#11 token \"%s\" (libp11 "
+		    "0.4.12 also fails on tokens holding Ed25519 keys)",
+		    token);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if (keys[i].isPrivate && keys[i].label != NULL &&
+		    strcmp(keys[i].label, object) == 0) {
+			if (key != NULL) {
+				r = kn_err_set(KN_ERR_INVAL, "uri",
+				    "PKCS#11 token \"%s\" holds more than one "
+				    "private key labelled \"%s\"", token,
+				    object);
+				goto out;
+			}
+			key = &keys[i];
+		}
+	}
+	if (key == NULL) {
+		r = kn_err_set(KN_ERR_NOTFOUND, "uri",
+		    "PKCS#11 token \"%s\" holds no private key labelled "
+		    "\"%s\" that this build can use (RSA or EC)", token,
+		    object);
+		goto out;
+	}
+	if ((pkey = PKCS11_get_private_key(key)) == NULL) {
+		ERR_clear_error();
+		r = kn_err_set(KN_ERR_CRYPTO, NULL,
+		    "cannot use PKCS#11 key \"%s\"", object);
+		goto out;
+	}
+	*out = pkey;
+	r = 0;
+ out:
+	pthread_mutex_unlock(&m->lock);
+	return r;
+}

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "base/err.h"
+#include "crypto/key.h"
 #include "kakuin/cli.h"
 #include "store/db.h"
 
@@ -80,11 +81,21 @@ settle_actor(struct cli *c)
 		    pw ? pw->pw_name : "unknown");
 		return 0;
 	}
-	if ((rc = kn_db_stmt(c->db, &st, "SELECT role FROM users WHERE "
-	    "name = ? AND disabled_at IS NULL")) != 0)
+	if ((rc = kn_db_stmt(c->db, &st, "SELECT id, name, role, "
+	    "COALESCE(org_number, 0) FROM users WHERE name = ? AND "
+	    "disabled_at IS NULL")) != 0)
 		return cli_fail(c, rc, "officer");
-	if ((rc = kn_stmt_bind_text(st, 1, who)) == 0)
-		rc = kn_stmt_step(st);
+	if ((rc = kn_stmt_bind_text(st, 1, who)) == 0 &&
+	    (rc = kn_stmt_step(st)) == KN_ROW) {
+		memset(&c->officer_buf, 0, sizeof(c->officer_buf));
+		c->officer_buf.id = kn_stmt_int64(st, 0);
+		snprintf(c->officer_buf.name, sizeof(c->officer_buf.name),
+		    "%s", kn_stmt_text(st, 1));
+		snprintf(c->officer_buf.role, sizeof(c->officer_buf.role),
+		    "%s", kn_stmt_text(st, 2));
+		c->officer_buf.org_number = kn_stmt_int64(st, 3);
+		c->officer = &c->officer_buf;
+	}
 	kn_stmt_done(st);
 	if (rc != KN_ROW) {
 		fprintf(stderr, "kakuin: officer %s is not an active user "
@@ -114,7 +125,50 @@ cli_close(struct cli *c)
 {
 	kn_db_close(c->db);
 	c->db = NULL;
+	kn_keystore_free(c->ks);
+	c->ks = NULL;
 	kn_config_cleanup(&c->cfg);
+}
+
+int
+cli_fill_env(struct kn_ca_env *env, const struct kn_config *cfg,
+    struct kn_keystore *ks, char *key_dir, size_t key_dir_len)
+{
+	int rc;
+
+	memset(env, 0, sizeof(*env));
+	env->ks = ks;
+	env->base_url = cfg->base_url;
+	env->operator_name = cfg->operator_name;
+	env->key_kind = cfg->ca_keys;
+	snprintf(key_dir, key_dir_len, "%s/keys", cfg->datadir);
+	env->key_dir = key_dir;
+	env->crl_days = cfg->crl_days;
+	env->shard_size = cfg->crl_shard_size;
+	if ((rc = kn_keyalg_parse(&env->key_alg, cfg->ca_key_alg)) != 0)
+		return rc;
+	return 0;
+}
+
+int
+cli_ca(struct cli *c)
+{
+	struct kn_keystore_config kc;
+	int rc;
+
+	memset(&kc, 0, sizeof(kc));
+	kc.module = c->cfg.pkcs11_module;
+	kc.token = c->cfg.pkcs11_token;
+	kc.pin = c->cfg.pkcs11_pin;
+	kc.passphrase = c->cfg.key_passphrase;
+	kc.softhsm_conf = c->cfg.softhsm_conf[0] ? c->cfg.softhsm_conf :
+	    NULL;
+	if ((rc = kn_keystore_new(&c->ks, &kc)) != 0)
+		return cli_fail(c, rc, "keys");
+	if ((rc = cli_fill_env(&c->env, &c->cfg, c->ks, c->key_dir,
+	    sizeof(c->key_dir))) != 0)
+		return cli_fail(c, rc, "configuration");
+	return 0;
 }
 
 char *

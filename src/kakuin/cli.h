@@ -9,18 +9,28 @@
 
 #include <jansson.h>
 
+#include "auth/auth.h"
+#include "ca/ca.h"
 #include "config/config.h"
 
 struct kn_db;
+struct kn_keystore;
 
 struct cli {
 	const char	*prog;
 	const char	*datadir;
 	const char	*as;		/* --as OFFICER, or NULL */
 	bool		 no_officer;	/* act as the local user (init) */
+	/* With --as / KAKUIN_OFFICER: that officer, whose organization
+	 * binding (local RA) every CA action respects; NULL otherwise. */
+	struct kn_principal *officer;
+	struct kn_principal officer_buf;
 	struct kn_config cfg;
 	struct kn_db	*db;
 	char		 actor[96];
+	struct kn_keystore *ks;		/* opened by cli_ca() */
+	struct kn_ca_env env;		/* filled by cli_ca() */
+	char		 key_dir[4096];
 };
 
 /* Exit statuses: 0 done/good, 1 failed/not good, 2 could not process. */
@@ -31,6 +41,12 @@ struct cli {
  * acts.  Prints the problem and returns nonzero on failure. */
 int	cli_open(struct cli *c);
 void	cli_close(struct cli *c);
+/* After cli_open(): opens the keystore and fills c->env for CA work. */
+int	cli_ca(struct cli *c);
+/* Fills env from a loaded configuration and an open keystore (the server
+ * does the same). */
+int	cli_fill_env(struct kn_ca_env *env, const struct kn_config *cfg,
+	    struct kn_keystore *ks, char *key_dir, size_t key_dir_len);
 /* Prints "kakuin: <what>: <detail>" (just the detail when what is NULL)
  * for an error code and returns 1. */
 int	cli_fail(struct cli *c, int rc, const char *what);
@@ -49,5 +65,10 @@ int	cmd_serve(struct cli *c, int argc, char **argv);
 int	cmd_org(struct cli *c, int argc, char **argv);
 int	cmd_user(struct cli *c, int argc, char **argv);
 int	cmd_audit(struct cli *c, int argc, char **argv);
+int	cmd_ca(struct cli *c, int argc, char **argv);
+int	cmd_cert(struct cli *c, int argc, char **argv);
+int	cmd_crl(struct cli *c, int argc, char **argv);
+/* kakuin cert lint FILE (cert_lint.c). */
+int	cert_lint(struct cli *c, int argc, char **argv);
 
 #endif

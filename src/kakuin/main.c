@@ -17,6 +17,9 @@ static const struct {
 	{ "org", cmd_org, "the registry of organizations and domains" },
 	{ "user", cmd_user, "operator accounts and API tokens" },
 	{ "audit", cmd_audit, "the hash-chained audit log" },
+	{ "ca", cmd_ca, "certificate authorities (init, add, list, show)" },
+	{ "cert", cmd_cert, "certificates: request, approve, revoke, lint..." },
+	{ "crl", cmd_crl, "certificate revocation lists" },
 };
 
 static int

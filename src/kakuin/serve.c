@@ -6,6 +6,7 @@
 
 #include "kakuin/cli.h"
 #include "server/server.h"
+#include "ca/ca.h"
 #include "store/db.h"
 
 int
@@ -17,8 +18,9 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *listen = NULL, *alog = NULL;
+	struct kn_db *db = NULL;
 	char *dup;
-	int ch, ret;
+	int ch, ret, rc;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch == 'l')
@@ -44,7 +46,23 @@ cmd_serve(struct cli *c, int argc, char **argv)
 		free(c->cfg.access_log);
 		c->cfg.access_log = dup;
 	}
-	ret = server_run(&c->cfg);
+	/* The CA's keys: without them the registry is served anyway, and
+	 * CA requests are answered 503. */
+	if (cli_ca(c) != 0) {
+		fprintf(stderr, "kakuin serve: the CA is unavailable; serving "
+		    "the registry only\n");
+		ret = server_run(&c->cfg, NULL);
+	} else if ((db = NULL, kn_db_open(&db, c->cfg.store)) != 0 ||
+	    (rc = kn_ca_check_keys(db, &c->env)) != 0) {
+		/* Say it now, not at the first approval. */
+		fprintf(stderr, "kakuin serve: the CA is unavailable (%s); "
+		    "serving the registry only\n", kn_err_msg(kn_err_get()->code));
+		kn_db_close(db);
+		ret = server_run(&c->cfg, NULL);
+	} else {
+		kn_db_close(db);
+		ret = server_run(&c->cfg, &c->env);
+	}
 	cli_close(c);
 	return ret;
 }

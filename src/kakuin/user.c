@@ -9,10 +9,11 @@
 #include "auth/auth.h"
 #include "base/text.h"
 #include "kakuin/cli.h"
+#include "registry/corpnum.h"
 #include "store/db.h"
 
-#define USAGE_ADD "user add NAME --role admin|ra [--password-env VAR | " \
-	"--no-password]"
+#define USAGE_ADD "user add NAME --role admin|ra [--org NUMBER] " \
+	"[--password-env VAR | --no-password]"
 #define USAGE_TOKEN "user token NAME [--ttl DAYS] [--label TEXT] [--json]"
 
 static int
@@ -22,9 +23,11 @@ user_add(struct cli *c, int argc, char **argv)
 		{ "role", required_argument, NULL, 'r' },
 		{ "password-env", required_argument, NULL, 'p' },
 		{ "no-password", no_argument, NULL, 'n' },
+		{ "org", required_argument, NULL, 'o' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *role = NULL, *env = NULL;
+	int64_t org = 0;
 	char *pw = NULL;
 	bool nopw = false;
 	int ch, rc;
@@ -40,6 +43,11 @@ user_add(struct cli *c, int argc, char **argv)
 		case 'n':
 			nopw = true;
 			break;
+		case 'o':
+			if ((rc = kn_corpnum_parse(&org, optarg,
+			    strlen(optarg))) != 0)
+				return cli_fail(c, rc, NULL);
+			break;
 		default:
 			return cli_usage(USAGE_ADD);
 		}
@@ -52,7 +60,7 @@ user_add(struct cli *c, int argc, char **argv)
 		free(pw);
 		return EXIT_BAD;
 	}
-	rc = kn_user_add(c->db, c->actor, argv[optind], role, pw);
+	rc = kn_user_add_org(c->db, c->actor, argv[optind], role, pw, org);
 	if (pw != NULL) {
 		OPENSSL_cleanse(pw, strlen(pw));
 		free(pw);

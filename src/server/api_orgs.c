@@ -50,6 +50,14 @@ officer(struct req *r, struct kn_principal *p, MHD_RESULT *res)
 		    "TOKEN (kakuin user token NAME)");
 		return false;
 	}
+	/* Local RA officers act on their organization's certificate
+	 * requests only; the registry is the RA's. */
+	if (a == 1 && p->org_number != 0) {
+		*res = reply_errorf(r, 403, "forbidden", NULL, "user %s is a "
+		    "local RA officer: registry changes need an RA officer "
+		    "of the trust center", p->name);
+		return false;
+	}
 	return a == 1;
 }
 

@@ -33,8 +33,11 @@ struct static_file {
 
 #define MAX_STATIC 16
 
+struct kn_ca_env;
+
 struct srv {
 	struct kn_config	*cfg;
+	struct kn_ca_env	*ca_env;	/* NULL: the CA is unavailable */
 	FILE			*access_log;
 	struct static_file	 files[MAX_STATIC];
 	size_t			 nfiles;
@@ -106,6 +109,7 @@ const char	*query_arg(struct req *r, const char *key);
 /* Route handlers (api_orgs.c, pages.c). */
 MHD_RESULT	 api_route(struct req *r, const char *path);
 MHD_RESULT	 page_route(struct req *r, const char *path);
+MHD_RESULT	 ca_route(struct req *r, const char *path);
 int		 pages_load_static(struct srv *s);
 void		 pages_free_static(struct srv *s);
 

@@ -15,6 +15,7 @@
 
 #include "server/http.h"
 #include "server/server.h"
+#include "ca/ca.h"
 #include "store/db.h"
 
 #define ANON_MAX_BODY (16 * 1024)
@@ -55,6 +56,10 @@ route(struct req *r)
 		return reply_json(r, 200, json_pack("{s:s, s:s}", "status",
 		    "ok", "version", KN_VERSION));
 	}
+	if (strncmp(path, "/ca/", 4) == 0 || strncmp(path, "/crl/", 5) == 0 ||
+	    strcmp(path, "/api/v1/cas") == 0 ||
+	    strncmp(path, "/api/v1/certs", 13) == 0)
+		return ca_route(r, path);
 	if (strncmp(path, "/api/", 5) == 0)
 		return api_route(r, path);
 	return page_route(r, path);
@@ -209,9 +214,59 @@ parse_listen(const char *listen, struct sockaddr_in *sa)
 	return 0;
 }
 
-int
-server_run(struct kn_config *cfg)
+/*
+ * Signs CRLs before they go stale (S/MIME BR 4.9.7), once a minute, on
+ * its own store connection.  Several servers may share a store: each
+ * CRL number is taken under the CA row's lock, so they never collide.
+ */
+struct refresher {
+	struct srv		*srv;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	bool			 stop;
+};
+
+static void *
+refresh_crls(void *arg)
 {
+	struct refresher *rf = arg;
+	struct kn_db *db = NULL;
+	struct timespec until;
+	int n;
+
+	pthread_mutex_lock(&rf->mu);
+	while (!rf->stop) {
+		pthread_mutex_unlock(&rf->mu);
+		if (db == NULL || kn_db_broken(db)) {
+			kn_db_close(db);
+			db = NULL;
+			if (kn_db_open(&db, rf->srv->cfg->store) != 0)
+				db = NULL;
+		}
+		if (db != NULL && kn_crl_refresh(db, rf->srv->ca_env,
+		    "kakuin serve", &n) != 0)
+			fprintf(stderr, "kakuin serve: CRL refresh: %s\n",
+			    kn_err_msg(kn_err_get()->code));
+		else if (db != NULL && n > 0)
+			fprintf(stderr, "kakuin serve: signed %d CRL%s\n", n,
+			    n == 1 ? "" : "s");
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += 60;
+		pthread_mutex_lock(&rf->mu);
+		if (!rf->stop)
+			pthread_cond_timedwait(&rf->cv, &rf->mu, &until);
+	}
+	pthread_mutex_unlock(&rf->mu);
+	kn_db_close(db);
+	return NULL;
+}
+
+int
+server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
+{
+	struct refresher rf;
+	pthread_t rf_thread;
+	bool rf_started = false;
 	struct srv s;
 	struct sockaddr_in sa;
 	struct MHD_Daemon *d;
@@ -222,6 +277,7 @@ server_run(struct kn_config *cfg)
 
 	memset(&s, 0, sizeof(s));
 	s.cfg = cfg;
+	s.ca_env = ca_env;
 	s.workers = cfg->workers > 0 ? (unsigned)cfg->workers :
 	    (unsigned)(ncpu > 0 ? ncpu : 1);
 	if (parse_listen(cfg->listen, &sa) != 0) {
@@ -271,6 +327,14 @@ server_run(struct kn_config *cfg)
 	kn_db_redact(safe, sizeof(safe), cfg->store);
 	fprintf(stderr, "kakuin serve: listening on http://%s (%u workers, "
 	    "store %s)\n", cfg->listen, s.workers, safe);
+	if (ca_env != NULL) {
+		memset(&rf, 0, sizeof(rf));
+		rf.srv = &s;
+		pthread_mutex_init(&rf.mu, NULL);
+		pthread_cond_init(&rf.cv, NULL);
+		rf_started = pthread_create(&rf_thread, NULL, refresh_crls,
+		    &rf) == 0;
+	}
 	while (sigwait(&sigs, &sig) == 0) {
 		if (sig == SIGTERM || sig == SIGINT)
 			break;
@@ -288,6 +352,13 @@ server_run(struct kn_config *cfg)
 		    "%d s; closing them\n", atomic_load(&inflight),
 		    DRAIN_SECONDS);
 	MHD_stop_daemon(d);
+	if (rf_started) {
+		pthread_mutex_lock(&rf.mu);
+		rf.stop = true;
+		pthread_cond_signal(&rf.cv);
+		pthread_mutex_unlock(&rf.mu);
+		pthread_join(rf_thread, NULL);
+	}
 	srv_db_close_all();
 	fprintf(stderr, "kakuin serve: stopped\n");
 	ret = 0;

@@ -4,7 +4,11 @@
 
 #include "config/config.h"
 
-/* Serves until SIGTERM or SIGINT; returns a process exit status. */
-int	server_run(struct kn_config *cfg);
+struct kn_ca_env;
+
+/* Serves until SIGTERM or SIGINT; returns a process exit status.  ca_env
+ * may be NULL when the CA's keys are not available (the registry is
+ * served all the same). */
+int	server_run(struct kn_config *cfg, struct kn_ca_env *ca_env);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/config.h"
 #include "testutil.h"
@@ -83,6 +84,7 @@ test_defaults(void **state)
 {
 	const char *dir = *state;
 	struct kn_config c, d;
+	struct kn_config_secrets sec;
 	char *want;
 
 	/* No file: an error that says what to do, unless allowed. */
@@ -95,9 +97,24 @@ test_defaults(void **state)
 	assert_int_equal(c.workers, 0);
 	assert_int_equal(c.max_body, 1 << 20);
 
-	/* The default file written by init reads back as the defaults. */
-	assert_int_equal(kn_config_write_default(dir, NULL), 0);
+	/* The default file written by init reads back as the defaults,
+	 * with the secrets it was given, in a file only its owner reads. */
+	sec.pkcs11_pin = "pin-0123456789";
+	sec.key_passphrase = "passphrase-0123456789";
+	assert_int_equal(kn_config_write_default(dir, NULL, &sec), 0);
 	assert_int_equal(kn_config_load(&d, dir, false), 0);
+	assert_string_equal(d.pkcs11_pin, sec.pkcs11_pin);
+	assert_string_equal(d.key_passphrase, sec.key_passphrase);
+	assert_string_equal(d.ca_keys, "pkcs11");
+	assert_int_equal(d.crl_days, 7);
+	{
+		struct stat sb;
+		char *conf = tu_printf("%s/kakuin.conf", dir);
+
+		assert_int_equal(stat(conf, &sb), 0);
+		assert_int_equal(sb.st_mode & 0777, 0600);
+		free(conf);
+	}
 	assert_string_equal(d.store, c.store);
 	assert_string_equal(d.listen, c.listen);
 	assert_string_equal(d.base_url, c.base_url);
@@ -111,8 +128,8 @@ test_defaults(void **state)
 	kn_config_cleanup(&c);
 	free(want);
 	/* It is never overwritten. */
-	assert_int_equal(kn_config_write_default(dir, "postgresql://x/y"),
-	    KN_ERR_IO);
+	assert_int_equal(kn_config_write_default(dir, "postgresql://x/y",
+	    &sec), KN_ERR_IO);
 }
 
 static void
