@@ -2,6 +2,7 @@
 #include <sys/stat.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -192,13 +193,51 @@ kn_ca_list_free(struct kn_ca *v, size_t n)
 	free(v);
 }
 
+/* Parsed CA certificates, by CA id and serial: issuing parses its CA's
+ * certificate for every certificate otherwise. */
+#define CA_CACHE 16
+static struct {
+	int64_t	 id;
+	char	 serial[KN_SERIAL_HEX];
+	X509	*x;
+} ca_cache[CA_CACHE];
+static pthread_mutex_t ca_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static X509 *
+ca_cert(const struct kn_ca *ca)
+{
+	X509 *x = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&ca_cache_mu);
+	for (i = 0; i < CA_CACHE; i++) {
+		if (ca_cache[i].x != NULL && ca_cache[i].id == ca->id &&
+		    strcmp(ca_cache[i].serial, ca->serial) == 0) {
+			x = ca_cache[i].x;
+			X509_up_ref(x);
+			break;
+		}
+	}
+	if (x == NULL && (x = kn__pem_x509(ca->cert_pem)) != NULL) {
+		i = (size_t)ca->id % CA_CACHE;
+		X509_free(ca_cache[i].x);
+		ca_cache[i].id = ca->id;
+		snprintf(ca_cache[i].serial, sizeof(ca_cache[i].serial), "%s",
+		    ca->serial);
+		ca_cache[i].x = x;
+		X509_up_ref(x);
+	}
+	pthread_mutex_unlock(&ca_cache_mu);
+	return x;
+}
+
 int
 kn__ca_keys(const struct kn_ca_env *env, const struct kn_ca *ca, X509 **cert,
     EVP_PKEY **key)
 {
 	int rc;
 
-	if ((*cert = kn__pem_x509(ca->cert_pem)) == NULL)
+	if ((*cert = ca_cert(ca)) == NULL)
 		return kn_err_set(KN_ERR_INTERNAL, "ca", "the certificate of "
 		    "CA %s cannot be read", ca->name);
 	if ((rc = kn_key_load(env->ks, ca->key_uri, key)) != 0) {

@@ -36,6 +36,8 @@ int	kn__issue(X509 **out, char serial[KN_SERIAL_HEX],
 /* A new in-memory key of alg (subscriber keys the CA generates, and the
  * throwaway keys of pre-issuance linting), or NULL. */
 EVP_PKEY *kn__keygen(enum kn_keyalg alg);
+/* The digest to sign with for key (NULL for Ed25519). */
+const EVP_MD *kn__md_for(EVP_PKEY *key);
 /* Signs with the digest that fits the key (none for Ed25519). */
 int	kn__sign_cert(X509 *x, EVP_PKEY *key) KN_WUR;
 int	kn__sign_crl(X509_CRL *crl, EVP_PKEY *key) KN_WUR;

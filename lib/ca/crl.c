@@ -17,6 +17,7 @@
 #include "store/db.h"
 
 #define CRL_DAYS 7		/* S/MIME BR 4.9.7: at least every 7 days */
+#define CRL_MAX (512u << 20)	/* bytes of one CRL (about 10M entries) */
 
 static int
 reason_code(const char *r)
@@ -42,45 +43,229 @@ reason_code(const char *r)
 	return -1;	/* unspecified: no reasonCode (S/MIME BR 7.2.2) */
 }
 
+/* DER length octets (X.690 section 8.1.3, definite form). */
+static void
+der_len(struct kn_buf *b, size_t n)
+{
+	unsigned char l[9];
+	int k = 0;
+
+	if (n < 0x80) {
+		l[0] = (unsigned char)n;
+		kn_buf_putn(b, l, 1);
+		return;
+	}
+	while (n > 0) {
+		l[8 - k++] = n & 0xff;
+		n >>= 8;
+	}
+	l[8 - k] = (unsigned char)(0x80 | k);
+	kn_buf_putn(b, l + 8 - k, (size_t)k + 1);
+}
+
+static void
+der_tlv(struct kn_buf *b, unsigned char tag, const void *p, size_t n)
+{
+	kn_buf_putn(b, &tag, 1);
+	der_len(b, n);
+	kn_buf_putn(b, p, n);
+}
+
+/*
+ * One revokedCertificates entry (RFC 5280 section 5.1):
+ *	SEQUENCE { userCertificate INTEGER, revocationDate Time,
+ *	    crlEntryExtensions { reasonCode } OPTIONAL }
+ * written directly: a million entries through OpenSSL's generic ASN.1
+ * encoder take seconds; this takes tens of milliseconds.
+ */
 static int
-add_entry(X509_CRL *crl, const char *serial_hex, const char *when,
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+put_entry(struct kn_buf *b, const char *hex, const char *when,
     const char *reason)
 {
-	X509_REVOKED *rv = X509_REVOKED_new();
-	ASN1_INTEGER *sn = NULL;
-	ASN1_TIME *t = NULL;
-	ASN1_ENUMERATED *e = NULL;
-	BIGNUM *bn = NULL;
+	unsigned char e[96], raw[22], *v;
+	size_t hl = strlen(hex), n = 0, i, vl;
+	int code = reason_code(reason), hi, lo, y;
 	struct tm tm;
-	int code = reason_code(reason), rc = KN_ERR_NOMEM;
+	char t[40];
 
+	if (hl == 0 || hl > 40)
+		return kn_err_set(KN_ERR_INTERNAL, NULL, "bad serial %s", hex);
+	/* Hex to bytes; an odd length has a leading half byte. */
+	i = 0;
+	if (hl % 2 == 1) {
+		if ((lo = hexval(hex[0])) < 0)
+			goto bad;
+		raw[1 + n++] = (unsigned char)lo;
+		i = 1;
+	}
+	for (; i < hl; i += 2) {
+		if ((hi = hexval(hex[i])) < 0 || (lo = hexval(hex[i + 1])) < 0)
+			goto bad;
+		raw[1 + n++] = (unsigned char)(hi << 4 | lo);
+	}
+	/* Minimal positive two's complement (X.690 8.3.2). */
+	v = raw + 1;
+	vl = n;
+	while (vl > 1 && v[0] == 0 && !(v[1] & 0x80)) {
+		v++;
+		vl--;
+	}
+	if (v[0] & 0x80) {
+		*--v = 0;
+		vl++;
+	}
 	memset(&tm, 0, sizeof(tm));
-	if (rv == NULL || BN_hex2bn(&bn, serial_hex) == 0 ||
-	    (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
-	    X509_REVOKED_set_serialNumber(rv, sn) != 1)
-		goto out;
-	if (strptime(when, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL) {
-		rc = kn_err_set(KN_ERR_INTERNAL, NULL, "bad revocation time "
+	if (strptime(when, "%Y-%m-%dT%H:%M:%SZ", &tm) == NULL)
+		return kn_err_set(KN_ERR_INTERNAL, NULL, "bad revocation time "
 		    "%s", when);
+	i = 0;
+	e[i++] = 0x02;
+	e[i++] = (unsigned char)vl;
+	memcpy(e + i, v, vl);
+	i += vl;
+	/* UTCTime through 2049, GeneralizedTime from 2050 (5280 5.1.2.4). */
+	y = tm.tm_year + 1900;
+	if (y < 2050) {
+		snprintf(t, sizeof(t), "%02d%02d%02d%02d%02d%02dZ", y % 100,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+		e[i++] = 0x17;
+	} else {
+		snprintf(t, sizeof(t), "%04d%02d%02d%02d%02d%02dZ", y,
+		    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+		    tm.tm_sec);
+		e[i++] = 0x18;
+	}
+	e[i++] = (unsigned char)strlen(t);
+	memcpy(e + i, t, strlen(t));
+	i += strlen(t);
+	if (code >= 0) {
+		/* Extensions { Extension { id-ce-cRLReasons,
+		 * OCTET STRING { ENUMERATED code } } } */
+		static const unsigned char head[] = { 0x30, 0x0c, 0x30, 0x0a,
+		    0x06, 0x03, 0x55, 0x1d, 0x15, 0x04, 0x03, 0x0a, 0x01 };
+
+		memcpy(e + i, head, sizeof(head));
+		i += sizeof(head);
+		e[i++] = (unsigned char)code;
+	}
+	der_tlv(b, 0x30, e, i);
+	return b->failed ? KN_ERR_TOOBIG : 0;
+bad:
+	return kn_err_set(KN_ERR_INTERNAL, NULL, "bad serial %s", hex);
+}
+
+/* Reads the tag and length at p[0..n): the header size and content
+ * length, or -1 when malformed (only what OpenSSL wrote is read). */
+static int
+der_hdr(const unsigned char *p, size_t n, size_t *hdr, size_t *len)
+{
+	size_t l, k, i;
+
+	if (n < 2)
+		return -1;
+	if (!(p[1] & 0x80)) {
+		*hdr = 2;
+		*len = p[1];
+	} else {
+		k = p[1] & 0x7f;
+		if (k == 0 || k > 4 || n < 2 + k)
+			return -1;
+		for (l = 0, i = 0; i < k; i++)
+			l = l << 8 | p[2 + i];
+		*hdr = 2 + k;
+		*len = l;
+	}
+	return *hdr + *len <= n ? 0 : -1;
+}
+
+/*
+ * Puts the entries into a CRL that OpenSSL built and signed without them
+ * (so names, times, extensions and the algorithm are OpenSSL's), then
+ * signs the new TBSCertList once: CertificateList ::= SEQUENCE {
+ * tbsCertList, signatureAlgorithm, signatureValue } (5280 5.1).
+ */
+static int
+splice(struct kn_buf *out, const unsigned char *crl, size_t crllen,
+    const struct kn_buf *entries, EVP_PKEY *key)
+{
+	const unsigned char *tbs, *alg, *p;
+	size_t h, l, tbsh, tbsl, algh, algl, off, i;
+	struct kn_buf nt;
+	EVP_MD_CTX *md = NULL;
+	unsigned char *sig = NULL;
+	size_t siglen = 0;
+	int rc = KN_ERR_INTERNAL;
+
+	kn_buf_init(&nt, out->max);
+	if (der_hdr(crl, crllen, &h, &l) != 0 || crl[0] != 0x30)
+		goto out;
+	tbs = crl + h;
+	if (der_hdr(tbs, l, &tbsh, &tbsl) != 0 || tbs[0] != 0x30)
+		goto out;
+	alg = tbs + tbsh + tbsl;
+	if (der_hdr(alg, l - tbsh - tbsl, &algh, &algl) != 0)
+		goto out;
+	/* Walk version, signature, issuer, thisUpdate, nextUpdate: the
+	 * entries go right after nextUpdate. */
+	p = tbs + tbsh;
+	for (off = 0, i = 0; i < 5; i++) {
+		if (der_hdr(p + off, tbsl - off, &h, &l) != 0)
+			goto out;
+		off += h + l;
+	}
+	kn_buf_putn(&nt, p, off);
+	if (entries->len > 0)
+		der_tlv(&nt, 0x30, entries->data, entries->len);
+	kn_buf_putn(&nt, p + off, tbsl - off);
+	if (nt.failed) {
+		rc = KN_ERR_TOOBIG;
 		goto out;
 	}
-	if ((t = ASN1_TIME_adj(NULL, timegm(&tm), 0, 0)) == NULL ||
-	    X509_REVOKED_set_revocationDate(rv, t) != 1)
+	kn_buf_reset(out);
+	der_tlv(out, 0x30, nt.data, nt.len);	/* the new TBSCertList */
+	if ((md = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(md, NULL, kn__md_for(key), NULL, key) != 1 ||
+	    EVP_DigestSign(md, NULL, &siglen, (unsigned char *)out->data,
+	    out->len) != 1 || (sig = malloc(siglen + 1)) == NULL ||
+	    EVP_DigestSign(md, sig + 1, &siglen, (unsigned char *)out->data,
+	    out->len) != 1) {
+		rc = kn_err_set(KN_ERR_CRYPTO, NULL, "signing the CRL failed "
+		    "(is the CA key available?)");
 		goto out;
-	if (code >= 0 && ((e = ASN1_ENUMERATED_new()) == NULL ||
-	    ASN1_ENUMERATED_set(e, code) != 1 ||
-	    X509_REVOKED_add1_ext_i2d(rv, NID_crl_reason, e, 0, 0) != 1))
+	}
+	sig[0] = 0;	/* no unused bits in the BIT STRING */
+	kn_buf_putn(out, alg, algh + algl);
+	der_tlv(out, 0x03, sig, siglen + 1);
+	/* Wrap TBS + algorithm + signature in the outer SEQUENCE. */
+	kn_buf_reset(&nt);
+	der_tlv(&nt, 0x30, out->data, out->len);
+	if (nt.failed || out->failed) {
+		rc = KN_ERR_TOOBIG;
 		goto out;
-	if (X509_CRL_add0_revoked(crl, rv) != 1)
-		goto out;
-	rv = NULL;
-	rc = 0;
+	}
+	kn_buf_reset(out);
+	kn_buf_putn(out, nt.data, nt.len);
+	rc = out->failed ? KN_ERR_NOMEM : 0;
 out:
-	X509_REVOKED_free(rv);
-	ASN1_INTEGER_free(sn);
-	ASN1_TIME_free(t);
-	ASN1_ENUMERATED_free(e);
-	BN_free(bn);
+	EVP_MD_CTX_free(md);
+	free(sig);
+	kn_buf_cleanup(&nt);
+	if (rc == KN_ERR_INTERNAL)
+		kn_err_set(rc, NULL, "the CRL OpenSSL built could not be read "
+		    "back");
 	return rc;
 }
 
@@ -139,7 +324,7 @@ one_shard(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
     int64_t nshards)
 {
 	struct kn_stmt *st = NULL;
-	struct kn_buf url;
+	struct kn_buf url, ents, full;
 	X509_CRL *crl = NULL;
 	ASN1_TIME *t = NULL;
 	unsigned char *der = NULL;
@@ -149,6 +334,8 @@ one_shard(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	time_t tnow = time(NULL);
 
 	kn_buf_init(&url, 1024);
+	kn_buf_init(&ents, CRL_MAX);
+	kn_buf_init(&full, CRL_MAX);
 	kn_now_rfc3339(now);
 	kn_time_rfc3339(next, tnow + (time_t)days * 86400);
 	if ((rc = kn_db_begin(db)) != 0)
@@ -185,7 +372,7 @@ one_shard(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	    (rc = kn_stmt_bind_text(st, 3, now)) != 0)
 		goto out;
 	while ((rc = kn_stmt_step(st)) == KN_ROW) {
-		if ((rc = add_entry(crl, kn_stmt_text(st, 0),
+		if ((rc = put_entry(&ents, kn_stmt_text(st, 0),
 		    kn_stmt_text(st, 1), kn_stmt_text(st, 2))) != 0)
 			goto out;
 		entries++;
@@ -199,11 +386,17 @@ one_shard(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	if ((rc = add_crl_exts(crl, cert, number, nshards > 1 && !url.failed ?
 	    url.data : NULL)) != 0)
 		goto out;
-	X509_CRL_sort(crl);
+	/* OpenSSL signs the entry-free CRL (fixing the algorithm), then
+	 * the entries are spliced in and the result signed once more. */
 	if ((rc = kn__sign_crl(crl, key)) != 0)
 		goto out;
-	if ((len = i2d_X509_CRL(crl, &der)) <= 0 ||
-	    (b64 = kn__b64(der, (size_t)len)) == NULL) {
+	if ((len = i2d_X509_CRL(crl, &der)) <= 0) {
+		rc = KN_ERR_NOMEM;
+		goto out;
+	}
+	if ((rc = splice(&full, der, (size_t)len, &ents, key)) != 0)
+		goto out;
+	if ((b64 = kn__b64((unsigned char *)full.data, full.len)) == NULL) {
 		rc = KN_ERR_NOMEM;
 		goto out;
 	}
@@ -237,6 +430,8 @@ out:
 	kn_stmt_done(st);
 	kn_db_rollback(db);
 	kn_buf_cleanup(&url);
+	kn_buf_cleanup(&ents);
+	kn_buf_cleanup(&full);
 	X509_CRL_free(crl);
 	ASN1_TIME_free(t);
 	OPENSSL_free(der);

@@ -18,8 +18,8 @@
 
 #define SERIAL_BYTES 16		/* 127 random bits (SBR 7.1: >= 64) */
 
-static const EVP_MD *
-md_for(EVP_PKEY *key)
+const EVP_MD *
+kn__md_for(EVP_PKEY *key)
 {
 	switch (EVP_PKEY_get_base_id(key)) {
 	case EVP_PKEY_ED25519:
@@ -36,7 +36,7 @@ md_for(EVP_PKEY *key)
 int
 kn__sign_cert(X509 *x, EVP_PKEY *key)
 {
-	if (X509_sign(x, key, md_for(key)) <= 0)
+	if (X509_sign(x, key, kn__md_for(key)) <= 0)
 		return kn_err_set(KN_ERR_CRYPTO, NULL, "signing the "
 		    "certificate failed (is the CA key available?)");
 	return 0;
@@ -45,7 +45,7 @@ kn__sign_cert(X509 *x, EVP_PKEY *key)
 int
 kn__sign_crl(X509_CRL *crl, EVP_PKEY *key)
 {
-	if (X509_CRL_sign(crl, key, md_for(key)) <= 0)
+	if (X509_CRL_sign(crl, key, kn__md_for(key)) <= 0)
 		return kn_err_set(KN_ERR_CRYPTO, NULL, "signing the CRL "
 		    "failed (is the CA key available?)");
 	return 0;

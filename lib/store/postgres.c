@@ -1,4 +1,5 @@
 /* postgres.c - the shared store backend (libpq). */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,10 +87,27 @@ pg_open(struct kn_db *db, const char *url)
 	return 0;
 }
 
+/*
+ * Lost for good, or about to be found so: an idle connection has nothing
+ * to read (kakuin never LISTENs), so a readable socket means the server
+ * said goodbye (restart, failover, pg_terminate_backend).  One poll(2),
+ * so the request about to run gets a fresh connection instead of an
+ * error.
+ */
 static bool
 pg_broken(const struct kn_db *db)
 {
-	return PQstatus(CONN(db)) == CONNECTION_BAD;
+	PGconn *c = CONN(db);
+	struct pollfd p;
+
+	if (PQstatus(c) == CONNECTION_BAD)
+		return true;
+	if (PQtransactionStatus(c) != PQTRANS_IDLE || PQsocket(c) < 0)
+		return false;
+	p.fd = PQsocket(c);
+	p.events = POLLIN;
+	p.revents = 0;
+	return poll(&p, 1, 0) == 1;
 }
 
 static void

@@ -177,6 +177,8 @@ def test_pg_server_recovers_after_connections_drop(pg, serve):
     killed = psql(PG_URL, "SELECT COUNT(pg_terminate_backend(pid)) FROM "
                   "pg_stat_activity WHERE datname = '%s'" % db).stdout
     assert int(killed) >= 1
+    # Each worker notices its connection is gone before using it: no
+    # request fails.
     statuses = [s.get("/api/v1/orgs/" + n).status for _ in range(6)]
-    assert statuses[-3:] == [200, 200, 200], statuses
+    assert statuses == [200] * 6, statuses
     assert s.get("/healthz").status == 200
