@@ -27,40 +27,8 @@ struct fx {
 
 static int pg_serial;
 
-/* base with its database name replaced by name. */
-static char *
-pg_url(const char *base, const char *name)
-{
-	const char *host = strstr(base, "://"), *slash, *query, *end;
-
-	host = host ? host + 3 : base;
-	slash = strchr(host, '/');
-	query = strchr(host, '?');
-	if (slash != NULL && (query == NULL || slash < query))
-		end = slash;
-	else
-		end = query ? query : base + strlen(base);
-	return tu_printf("%.*s/%s%s", (int)(end - base), base, name,
-	    query ? query : "");
-}
-
-static int
-pg_admin(const char *sql)
-{
-	struct kn_db *admin = NULL;
-	int rc;
-
-	if ((rc = kn_db_open(&admin, getenv("KAKUIN_TEST_PG"))) != 0) {
-		print_error("cannot reach KAKUIN_TEST_PG: %s\n",
-		    kn_err_msg(rc));
-		return rc;
-	}
-	rc = kn_db_exec(admin, sql);
-	if (rc != 0)
-		print_error("%s: %s\n", sql, kn_err_msg(rc));
-	kn_db_close(admin);
-	return rc;
-}
+#define pg_url tu_pg_url
+#define pg_admin tu_pg_admin
 
 static int
 setup_sqlite(void **state)

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "store/db.h"
 #include "testutil.h"
 
 char *
@@ -79,4 +80,39 @@ tu_write(const char *dir, const char *name, const void *p, size_t n)
 	if (fclose(f) != 0)
 		fail_msg("close %s: %s", path, strerror(errno));
 	return path;
+}
+
+/* base with its database name replaced by name. */
+char *
+tu_pg_url(const char *base, const char *name)
+{
+	const char *host = strstr(base, "://"), *slash, *query, *end;
+
+	host = host ? host + 3 : base;
+	slash = strchr(host, '/');
+	query = strchr(host, '?');
+	if (slash != NULL && (query == NULL || slash < query))
+		end = slash;
+	else
+		end = query ? query : base + strlen(base);
+	return tu_printf("%.*s/%s%s", (int)(end - base), base, name,
+	    query ? query : "");
+}
+
+int
+tu_pg_admin(const char *sql)
+{
+	struct kn_db *admin = NULL;
+	int rc;
+
+	if ((rc = kn_db_open(&admin, getenv("KAKUIN_TEST_PG"))) != 0) {
+		print_error("cannot reach KAKUIN_TEST_PG: %s\n",
+		    kn_err_msg(rc));
+		return rc;
+	}
+	rc = kn_db_exec(admin, sql);
+	if (rc != 0)
+		print_error("%s: %s\n", sql, kn_err_msg(rc));
+	kn_db_close(admin);
+	return rc;
 }

@@ -49,6 +49,11 @@ char	*tu_tmpdir(void);
 void	 tu_rmtree(const char *dir);
 /* Writes n bytes to dir/name; returns the path (free() it). */
 char	*tu_write(const char *dir, const char *name, const void *p, size_t n);
+/* A store URL: base (a PostgreSQL URL) with its database replaced by
+ * name.  free() it. */
+char	*tu_pg_url(const char *base, const char *name);
+/* Runs sql on the server KAKUIN_TEST_PG names; 0 or an error (printed). */
+int	 tu_pg_admin(const char *sql);
 /* Asprintf that fails the test when out of memory. */
 char	*tu_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
