@@ -97,6 +97,28 @@ kn__read_ca(struct kn_stmt *st, struct kn_ca *ca)
 	ca->issued = kn_stmt_int64(st, 9);
 	ca->crl_number = kn_stmt_int64(st, 10);
 	ca->shard_size = kn_stmt_int64(st, 11);
+	snprintf(ca->profile, sizeof(ca->profile), "%s",
+	    kn_stmt_text(st, 12) ? kn_stmt_text(st, 12) : "");
+}
+
+bool
+kn__ca_can_issue(const struct kn_profile *ca, const struct kn_profile *leaf)
+{
+	size_t i, k;
+
+	if (ca == NULL || ca->kind == KN_PROF_ROOT)
+		return false;
+	if (ca->eku[0] == 0)
+		return true;
+	for (i = 0; i < KN_MAX_EKU && leaf->eku[i] != 0; i++) {
+		for (k = 0; k < KN_MAX_EKU && ca->eku[k] != 0; k++) {
+			if (ca->eku[k] == leaf->eku[i])
+				break;
+		}
+		if (k == KN_MAX_EKU || ca->eku[k] == 0)
+			return false;
+	}
+	return true;
 }
 
 static int
@@ -139,21 +161,35 @@ kn__ca_by_id(struct kn_db *db, struct kn_ca *out, int64_t id)
 }
 
 int
-kn_ca_default_issuer(struct kn_db *db, struct kn_ca *out)
+kn_ca_default_issuer(struct kn_db *db, struct kn_ca *out,
+    const char *profile)
 {
+	const struct kn_profile *leaf = kn_profile_find(profile);
 	struct kn_stmt *st;
+	bool any = false;
 	int rc;
 
+	if (leaf == NULL)
+		return kn_err_set(KN_ERR_INVAL, "profile", "unknown profile %s",
+		    profile);
 	if ((rc = kn_db_stmt(db, &st, "SELECT " KN_CA_COLS " FROM cas "
-	    "WHERE parent_id IS NOT NULL ORDER BY id DESC LIMIT 1")) != 0)
+	    "WHERE parent_id IS NOT NULL ORDER BY id DESC")) != 0)
 		return rc;
-	if ((rc = kn_stmt_step(st)) == KN_ROW) {
+	while ((rc = kn_stmt_step(st)) == KN_ROW) {
+		any = true;
 		kn__read_ca(st, out);
-		rc = 0;
-	} else if (rc == KN_DONE)
-		rc = kn_err_set(KN_ERR_NOTFOUND, "ca", "there is no issuing "
-		    "CA yet: run kakuin ca init");
+		if (kn__ca_can_issue(kn_profile_find(out->profile), leaf))
+			break;
+		kn_ca_cleanup(out);
+	}
 	kn_stmt_done(st);
+	if (rc == KN_ROW)
+		return 0;
+	if (rc == KN_DONE)
+		rc = kn_err_set(KN_ERR_NOTFOUND, "ca", any ? "no issuing CA "
+		    "may issue %s certificates (kakuin ca add NAME --profile "
+		    "...)" : "there is no issuing CA yet: run kakuin ca init",
+		    profile);
 	return rc;
 }
 
@@ -355,8 +391,8 @@ create(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 		goto out;
 	if ((rc = kn_db_stmt(db, &st, "INSERT INTO cas (name, parent_id, "
 	    "key_uri, cert_pem, subject, serial, not_before, not_after, "
-	    "shard_size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-	    "RETURNING id")) != 0)
+	    "shard_size, created_at, profile) VALUES (?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?) RETURNING id")) != 0)
 		goto out;
 	if ((rc = kn_stmt_bind_text(st, 1, name)) != 0 ||
 	    (rc = (parent ? kn_stmt_bind_int64(st, 2, up.id) :
@@ -369,7 +405,8 @@ create(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	    (rc = kn_stmt_bind_text(st, 8, na)) != 0 ||
 	    (rc = kn_stmt_bind_int64(st, 9, env->shard_size > 0 ?
 	    env->shard_size : DEFAULT_SHARD_SIZE)) != 0 ||
-	    (rc = kn_stmt_bind_text(st, 10, now)) != 0)
+	    (rc = kn_stmt_bind_text(st, 10, now)) != 0 ||
+	    (rc = kn_stmt_bind_text(st, 11, p->name)) != 0)
 		goto out;
 	if ((rc = kn_stmt_step(st)) != KN_ROW) {
 		rc = rc < 0 ? rc : KN_ERR_DB;
@@ -449,9 +486,14 @@ kn_ca_check_keys(struct kn_db *db, const struct kn_ca_env *env)
 	for (i = 0; i < n && rc == 0; i++) {
 		if ((rc = kn_key_load(env->ks, v[i].key_uri, &k)) == 0)
 			EVP_PKEY_free(k);
-		else
+		else {
+			char why[sizeof(kn_err_get()->msg)];
+
+			/* Copied first: kn_err_set() writes that buffer. */
+			snprintf(why, sizeof(why), "%s", kn_err_msg(rc));
 			rc = kn_err_set(rc, "ca", "the key of CA %s: %s",
-			    v[i].name, kn_err_msg(rc));
+			    v[i].name, why);
+		}
 	}
 	kn_ca_list_free(v, n);
 	return rc;

@@ -51,6 +51,7 @@ struct kn_ca {
 	int64_t	 issued;
 	int64_t	 crl_number;
 	int64_t	 shard_size;
+	char	 profile[24];		/* root-ca, sub-ca, sub-ca-smime... */
 };
 
 void	kn_ca_cleanup(struct kn_ca *ca);
@@ -74,9 +75,10 @@ int	kn_ca_get(struct kn_db *db, struct kn_ca *out, const char *name)
 /* Every CA, roots first; free with kn_ca_list_free(). */
 int	kn_ca_list(struct kn_db *db, struct kn_ca **out, size_t *n) KN_WUR;
 void	kn_ca_list_free(struct kn_ca *v, size_t n);
-/* The issuing CA new certificates go to by default (the newest that is
- * not a root), or KN_ERR_NOTFOUND ("run kakuin ca init"). */
-int	kn_ca_default_issuer(struct kn_db *db, struct kn_ca *out) KN_WUR;
+/* The issuing CA new certificates of profile go to by default: the
+ * newest issuing CA whose profile allows them, or KN_ERR_NOTFOUND. */
+int	kn_ca_default_issuer(struct kn_db *db, struct kn_ca *out,
+	    const char *profile) KN_WUR;
 
 #define KN_MAX_NAMES 16		/* emails or DNS names per request */
 
@@ -97,6 +99,15 @@ struct kn_cert_request_in {
 };
 
 #define KN_REVOCATION_CODE 28	/* base64url of 20 bytes + NUL */
+
+/*
+ * The checks every CSR goes through (also the fuzz entry point): exactly
+ * one PEM CERTIFICATE REQUEST of at most 64 KiB and nothing after it, a
+ * self-signature that verifies (RFC 2986 proof of possession), no MD5 or
+ * SHA-1, and a key the profile allows.  *pub gets the public key.
+ */
+int	kn_csr_parse(const char *pem, const char *profile, EVP_PKEY **pub)
+	    KN_WUR;
 
 /*
  * Records a request after checking it completely (CSR signature and key,
@@ -182,6 +193,8 @@ struct kn_request_info {
 int	kn_request_list(struct kn_db *db, const char *status,
 	    struct kn_request_info **out, size_t *n) KN_WUR;
 void	kn_request_list_free(struct kn_request_info *v, size_t n);
+/* Frees the strings of one entry (for callers that filter a list). */
+void	kn_request_list_free_one(struct kn_request_info *r);
 
 /*
  * RFC 5280 section 5.3.1 reasons accepted for end-entity revocation:

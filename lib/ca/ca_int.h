@@ -68,6 +68,11 @@ int	kn__unb64(const char *s, unsigned char **out, size_t *len) KN_WUR;
 
 #define KN_CA_COLS "id, name, COALESCE(parent_id, 0), key_uri, cert_pem, " \
 	"subject, serial, not_before, not_after, issued, crl_number, " \
-	"shard_size"
+	"shard_size, profile"
+
+/* True when a CA of profile ca may issue certificates of profile leaf:
+ * an EKU-constrained CA only for EKUs it carries itself. */
+bool	kn__ca_can_issue(const struct kn_profile *ca,
+	    const struct kn_profile *leaf);
 
 #endif

@@ -190,19 +190,25 @@ out:
 }
 
 void
+kn_request_list_free_one(struct kn_request_info *r)
+{
+	free(r->names);
+	free(r->emails);
+	free(r->dns_names);
+	free(r->requested_by);
+	free(r->created_at);
+	free(r->decision);
+	free(r->serial);
+	memset(r, 0, sizeof(*r));
+}
+
+void
 kn_request_list_free(struct kn_request_info *v, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
-		free(v[i].names);
-		free(v[i].emails);
-		free(v[i].dns_names);
-		free(v[i].requested_by);
-		free(v[i].created_at);
-		free(v[i].decision);
-		free(v[i].serial);
-	}
+	for (i = 0; i < n; i++)
+		kn_request_list_free_one(&v[i]);
 	free(v);
 }
 

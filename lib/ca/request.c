@@ -71,6 +71,31 @@ check_email(char out[320], const char *in)
 	return 0;
 }
 
+/* The 47 prefectures (都道府県), as addresses in the registry begin. */
+static const char *const prefectures[] = {
+	"北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県",
+	"茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県",
+	"新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県",
+	"静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県",
+	"奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県",
+	"徳島県", "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県",
+	"熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
+};
+
+static const char *
+prefecture_of(const char *address)
+{
+	size_t i;
+
+	for (i = 0; address != NULL &&
+	    i < sizeof(prefectures) / sizeof(prefectures[0]); i++) {
+		if (strncmp(address, prefectures[i],
+		    strlen(prefectures[i])) == 0)
+			return prefectures[i];
+	}
+	return NULL;
+}
+
 struct orginfo {
 	char	*name;		/* legal name */
 	char	*address;
@@ -314,6 +339,17 @@ key_not_compromised(struct kn_db *db, const char *spki)
 	return rc < 0 ? rc : 0;
 }
 
+int
+kn_csr_parse(const char *pem, const char *profile, EVP_PKEY **pub)
+{
+	const struct kn_profile *p = kn_profile_find(profile);
+
+	if (p == NULL)
+		return kn_err_set(KN_ERR_INVAL, "profile", "unknown profile %s",
+		    profile);
+	return parse_csr(pem, p, true, pub);
+}
+
 static bool
 subscriber_profile(const struct kn_profile *p)
 {
@@ -533,13 +569,27 @@ kn_cert_request(struct kn_db *db, const char *actor,
 	    (rc = key_not_compromised(db, spki)) != 0))
 		goto out;
 	rc = in->ca ? kn_ca_get(db, &ca, in->ca) :
-	    kn_ca_default_issuer(db, &ca);
+	    kn_ca_default_issuer(db, &ca, p->name);
 	if (rc != 0)
 		goto out;
 	if (ca.parent_id == 0) {
 		rc = kn_err_set(KN_ERR_INVAL, "ca", "%s is a root CA; "
 		    "subscriber certificates come from an issuing CA",
 		    ca.name);
+		goto out;
+	}
+	if (!kn__ca_can_issue(kn_profile_find(ca.profile), p)) {
+		rc = kn_err_set(KN_ERR_INVAL, "ca", "CA %s (%s) may not issue %s "
+		    "certificates: its extended key usage does not cover them",
+		    ca.name, ca.profile, p->name);
+		goto out;
+	}
+	if ((p->subject == KN_SUBJ_TLS_OV || p->subject == KN_SUBJ_TLS_EV) &&
+	    prefecture_of(oi.address) == NULL) {
+		rc = kn_err_set(KN_ERR_STATE, "org", "the organization's "
+		    "registered address does not begin with a prefecture, "
+		    "which a %s certificate names (TLS BR 7.1.4.2.2): fix the "
+		    "address in the registry first", p->name);
 		goto out;
 	}
 	/* The subscriber's revocation code: shown once, stored hashed. */
@@ -632,40 +682,26 @@ may_act_for(const struct kn_principal *officer, int64_t org)
 	    officer->name, num);
 }
 
-/* The 47 prefectures (都道府県), as addresses in the registry begin. */
-static const char *const prefectures[] = {
-	"北海道", "青森県", "岩手県", "宮城県", "秋田県", "山形県", "福島県",
-	"茨城県", "栃木県", "群馬県", "埼玉県", "千葉県", "東京都", "神奈川県",
-	"新潟県", "富山県", "石川県", "福井県", "山梨県", "長野県", "岐阜県",
-	"静岡県", "愛知県", "三重県", "滋賀県", "京都府", "大阪府", "兵庫県",
-	"奈良県", "和歌山県", "鳥取県", "島根県", "岡山県", "広島県", "山口県",
-	"徳島県", "香川県", "愛媛県", "高知県", "福岡県", "佐賀県", "長崎県",
-	"熊本県", "大分県", "宮崎県", "鹿児島県", "沖縄県",
-};
-
-static const char *
-prefecture_of(const char *address)
-{
-	size_t i;
-
-	for (i = 0; address != NULL &&
-	    i < sizeof(prefectures) / sizeof(prefectures[0]); i++) {
-		if (strncmp(address, prefectures[i],
-		    strlen(prefectures[i])) == 0)
-			return prefectures[i];
-	}
-	return NULL;
-}
-
 /* EV businessCategory (TLS BR 7.1.4.2.5 / EV Guidelines 9.2.4) from the
  * NTA kind: 101/201 public bodies, 301-305 and 401 companies. */
 static const char *
-business_category(const char *kind)
+business_category(const char *kind, const char *name)
 {
+	static const char *const forms[] = { "株式会社", "合同会社",
+	    "有限会社", "合名会社", "合資会社" };
+	size_t i;
+
+	/* Without the agency's kind, the legal form in the name says it. */
+	for (i = 0; kind == NULL && name != NULL &&
+	    i < sizeof(forms) / sizeof(forms[0]); i++) {
+		if (strstr(name, forms[i]) != NULL)
+			return "Private Organization";
+	}
 	if (kind != NULL && (strcmp(kind, "101") == 0 ||
 	    strcmp(kind, "201") == 0))
 		return "Government Entity";
-	if (kind != NULL && kind[0] == '3' && strcmp(kind, "399") != 0)
+	if (kind != NULL && ((kind[0] == '3' && strcmp(kind, "399") != 0) ||
+	    strcmp(kind, "401") == 0))
 		return "Private Organization";
 	return "Non-Commercial Entity";
 }
@@ -688,7 +724,7 @@ subscriber_subject(X509_NAME **out, const struct kn_profile *p, int64_t org,
 		X509_NAME_free(n);
 		return kn_err_set(KN_ERR_STATE, "org", "the organization's "
 		    "registered address does not begin with a prefecture, "
-		    "which an %s certificate names (TLS BR 7.1.4.2.2): fix "
+		    "which a %s certificate names (TLS BR 7.1.4.2.2): fix "
 		    "the address in the registry first", p->name);
 	}
 #define ADD(nid, v) (ok = ok && X509_NAME_add_entry_by_NID(n, nid, \
@@ -717,7 +753,8 @@ subscriber_subject(X509_NAME **out, const struct kn_profile *p, int64_t org,
 		ADD(NID_countryName, "JP");
 		ADD(NID_stateOrProvinceName, pref);
 		ADD(NID_organizationName, oi->name);
-		ADD(NID_businessCategory, business_category(oi->kind));
+		ADD(NID_businessCategory, business_category(oi->kind,
+		    oi->name));
 		ADD(NID_jurisdictionCountryName, "JP");
 		ADD(NID_serialNumber, num);
 		ADD(NID_commonName, dns[0]);

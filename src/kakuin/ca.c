@@ -124,7 +124,8 @@ ca_add(struct cli *c, int argc, char **argv)
 			    "[--json]");
 	}
 	if (optind + 1 != argc)
-		return cli_usage("ca add NAME [--parent CA] [--days N]");
+		return cli_usage("ca add NAME [--parent CA] [--profile "
+		    "sub-ca|sub-ca-smime|sub-ca-tls] [--days N] [--json]");
 	if (cli_open(c) != 0 || cli_ca(c) != 0) {
 		cli_close(c);
 		return EXIT_BAD;

@@ -51,6 +51,27 @@ slurp(const char *path)
 	return buf;
 }
 
+/* A local RA officer (--as) acts on its own organization only. */
+static int
+own_org(struct cli *c, const char *serial)
+{
+	struct kn_cert x;
+	int rc, bad;
+
+	if (c->officer == NULL || c->officer->org_number == 0)
+		return 0;
+	if ((rc = kn_cert_get(c->db, &x, serial)) != 0)
+		return cli_fail(c, rc, "cert");
+	bad = x.org_number != c->officer->org_number;
+	kn_cert_cleanup(&x);
+	if (bad) {
+		fprintf(stderr, "kakuin: officer %s is a local RA officer of "
+		    "another organization\n", c->officer->name);
+		return EXIT_BAD;
+	}
+	return 0;
+}
+
 static json_t *
 cert_json(const struct kn_cert *x)
 {
@@ -429,6 +450,18 @@ cert_requests(struct cli *c, int argc, char **argv)
 	if (cli_open(c) != 0)
 		return EXIT_BAD;
 	rc = kn_request_list(c->db, status, &v, &n);
+	/* A local RA officer sees its own organization's requests. */
+	if (rc == 0 && c->officer != NULL && c->officer->org_number != 0) {
+		size_t k2 = 0;
+
+		for (i = 0; i < n; i++) {
+			if (v[i].org == c->officer->org_number)
+				v[k2++] = v[i];
+			else
+				kn_request_list_free_one(&v[i]);
+		}
+		n = k2;
+	}
 	cli_close(c);
 	if (rc != 0)
 		return cli_fail(c, rc, "cert requests");
@@ -499,6 +532,10 @@ cert_export(struct cli *c, int argc, char **argv)
 	}
 	if (cli_open(c) != 0)
 		return EXIT_BAD;
+	if (own_org(c, argv[optind]) != 0) {
+		cli_close(c);
+		return EXIT_BAD;
+	}
 	if (p12)
 		rc = kn_cert_take_p12(c->db, c->actor, argv[optind], &der,
 		    &len);
@@ -563,7 +600,8 @@ cert_renew(struct cli *c, int argc, char **argv)
 		return cli_usage("cert renew SERIAL [--csr FILE] [--json]");
 	if (csrfile != NULL && (csr = slurp(csrfile)) == NULL)
 		return EXIT_BAD;
-	if (cli_open(c) != 0) {
+	if (cli_open(c) != 0 || own_org(c, serial) != 0) {
+		cli_close(c);
 		free(csr);
 		return EXIT_BAD;
 	}

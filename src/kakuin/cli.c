@@ -103,6 +103,14 @@ settle_actor(struct cli *c)
 		return EXIT_BAD;
 	}
 	snprintf(c->actor, sizeof(c->actor), "user:%s", who);
+	/* The registry is the RA's: a local RA officer changes nothing in
+	 * it (as over the API). */
+	if (c->registry_write && c->officer != NULL &&
+	    c->officer->org_number != 0) {
+		fprintf(stderr, "kakuin: %s is a local RA officer: registry "
+		    "changes need an RA officer of the trust center\n", who);
+		return EXIT_BAD;
+	}
 	return 0;
 }
 

@@ -25,6 +25,7 @@ struct cli {
 	 * binding (local RA) every CA action respects; NULL otherwise. */
 	struct kn_principal *officer;
 	struct kn_principal officer_buf;
+	bool		 registry_write; /* set by org verbs that change it */
 	struct kn_config cfg;
 	struct kn_db	*db;
 	char		 actor[96];

@@ -579,6 +579,8 @@ cmd_org(struct cli *c, int argc, char **argv)
 		return cli_usage(USAGE);
 	argc--;
 	argv++;
+	c->registry_write = strcmp(argv[0], "show") != 0 &&
+	    strcmp(argv[0], "list") != 0 && strcmp(argv[0], "search") != 0;
 	if (strcmp(argv[0], "add") == 0)
 		return org_add_or_update(c, argc, argv, true);
 	if (strcmp(argv[0], "update") == 0)

@@ -542,8 +542,18 @@ renew(struct req *r, const char *serial)
 	if (!officer(r, &p, &res))
 		return res;
 	if (r->body.len > 0) {
+		const char *key;
+		json_t *v;
+
 		if ((body = body_json(r, &res)) == NULL)
 			return res;
+		json_object_foreach(body, key, v) {
+			if (strcmp(key, "csr") != 0) {
+				res = reply_errorf(r, 400, "invalid", key,
+				    "unknown field %s (only csr)", key);
+				goto out;
+			}
+		}
 		csr = str_or_null(body, "csr", &bad);
 	}
 	if (bad) {

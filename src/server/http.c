@@ -96,7 +96,8 @@ reply(struct req *r, unsigned status, const char *ctype, void *data,
 	}
 	MHD_add_response_header(resp, "Content-Type", ctype);
 	security_headers(resp, ctype);
-	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0)
+	if ((strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") !=
+	    0) || strcmp(ctype, "application/x-pkcs12") == 0)
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	else if (status == 200 && strncmp(ctype, "text/css", 8) != 0)
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");

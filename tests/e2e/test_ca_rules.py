@@ -150,3 +150,68 @@ def test_ca_on_postgresql(tmp_path, pg_store):
     entries, _ = crl_entries(der, pems["issuing"])
     assert entries.get(int(serial, 16)) == "Affiliation Changed", entries
     assert k.run("audit", "verify").rc == 0
+
+
+def test_issuing_ca_must_cover_the_profile(ca, tmp_path):
+    # An S/MIME-only issuing CA is never chosen for TLS, and may not be
+    # named for it.
+    ca.ok("ca", "add", "smime-only", "--parent", "root", "--profile",
+          "sub-ca-smime")
+    _, csr = make_csr(tmp_path)
+    serial = issue(ca, "tls-dv", csr)
+    assert ca.json("cert", "show", serial, "--json")["ca"] == "issuing"
+    pems = write_ca_pems(ca, tmp_path)
+    verify(pems, save_cert(ca, serial, tmp_path / "tls.pem"), "sslserver")
+    snap = ca_snapshot(ca)
+    r = ca.fail("cert", "request", "--org", JIPDEC, "--profile", "tls-dv",
+                "--csr", str(csr), "--dns", "www.jipdec.example", "--ca",
+                "smime-only")
+    assert "may not issue tls-dv" in r.err, r
+    assert ca_snapshot(ca) == snap
+
+
+def local_officer(k, name="lo-shoji", org="4011001099001"):
+    k.ok("user", "add", name, "--role", "ra", "--org", org,
+         "--no-password")
+    return name
+
+
+def test_cli_local_officer_is_bound(ca, tmp_path):
+    lo = local_officer(ca)
+    _, csr = make_csr(tmp_path)
+    serial = issue(ca, "smime-sponsor-multipurpose", csr)     # JIPDEC's
+    snap = ca_snapshot(ca)
+    r = ca.fail("--as", lo, "org", "verify", JIPDEC, "--reason", "x")
+    assert "local RA officer" in r.err, r
+    r = ca.fail("--as", lo, "org", "domain", "add", JIPDEC,
+                "evil.jipdec.example")
+    assert "local RA officer" in r.err, r
+    for args in (("cert", "renew", serial),
+                 ("cert", "export", serial, "-o",
+                  str(tmp_path / "x.pem"))):
+        r = ca.fail("--as", lo, *args)
+        assert "another organization" in r.err, r
+    reqs = ca.json("--as", lo, "cert", "requests", "--all", "--json")
+    assert all(q["org"] == "4011001099001" for q in reqs["requests"])
+    assert ca_snapshot(ca) == snap
+
+
+def test_pkcs12_download_is_never_cached(ca, serve):
+    s = serve(ca)
+    token = ca.token("ra-suzuki")
+    rid = cli_request(ca, "smime-sponsor-multipurpose",
+                      keygen="ec-p256")["id"]
+    serial = cli_approve(ca, rid)["serial"]
+    r = s.get("/api/v1/certs/%s/p12" % serial, token=token)
+    assert r.status == 200
+    assert r.header("Cache-Control") == "no-store"
+    r = s.post("/api/v1/certs/%s/renew" % serial, token=token,
+               json_body={"days": 3})
+    api_error(r, 400, field="days")
+
+
+def test_unavailable_ca_is_explained_once(ca, serve):
+    s = serve(ca, env={"KAKUIN_PKCS11_PIN": "wrong-pin-1234"})
+    err = s.stderr()
+    line = [l for l in err.splitlines() if "the CA is unavailable" in l][0]
+    assert line.count("the key of CA") == 1, line

@@ -6,6 +6,7 @@ CREATE TABLE cas (
 	id		INTEGER PRIMARY KEY,
 	name		TEXT NOT NULL UNIQUE,
 	parent_id	INTEGER REFERENCES cas (id),
+	profile		TEXT NOT NULL,
 	key_uri		TEXT NOT NULL,
 	cert_pem	TEXT NOT NULL,
 	subject		TEXT NOT NULL,
