@@ -43,6 +43,15 @@ kn_valid_ca_name(const char *s)
 	return true;
 }
 
+int
+kn__audit(struct kn_db *db, const char *actor, const char *action,
+    const char *object, const struct kn_buf *detail)
+{
+	if (detail->failed)
+		return KN_ERR_NOMEM;
+	return kn_audit_append(db, actor, action, object, detail->data, NULL);
+}
+
 char *
 kn__b64(const unsigned char *p, size_t n)
 {
@@ -427,12 +436,8 @@ create(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 		kn_jw_kstr(&w, "not_after", na);
 		kn_jw_end_obj(&w);
 		snprintf(obj, sizeof(obj), "ca:%s", name);
-		if (detail.failed) {
-			rc = KN_ERR_NOMEM;
-			goto out;
-		}
-		if ((rc = kn_audit_append(db, actor, parent ? "ca.create_sub" :
-		    "ca.create_root", obj, detail.data, NULL)) != 0)
+		if ((rc = kn__audit(db, actor, parent ? "ca.create_sub" :
+		    "ca.create_root", obj, &detail)) != 0)
 			goto out;
 	}
 	if ((rc = kn_db_commit(db)) != 0)

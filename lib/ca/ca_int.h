@@ -62,6 +62,10 @@ void	kn__read_ca(struct kn_stmt *st, struct kn_ca *ca);
 /* Loads a CA's certificate and private key. */
 int	kn__ca_keys(const struct kn_ca_env *env, const struct kn_ca *ca,
 	    X509 **cert, EVP_PKEY **key) KN_WUR;
+/* Appends the audit row of a CA action whose detail JSON was written into
+ * detail (KN_ERR_NOMEM when that buffer overflowed). */
+int	kn__audit(struct kn_db *db, const char *actor, const char *action,
+	    const char *object, const struct kn_buf *detail) KN_WUR;
 /* Base64 (no newlines) of n bytes, and back. */
 char	*kn__b64(const unsigned char *p, size_t n);
 int	kn__unb64(const char *s, unsigned char **out, size_t *len) KN_WUR;

@@ -16,14 +16,6 @@
 #include "registry/corpnum.h"
 #include "store/db.h"
 
-static char *
-dupcol(struct kn_stmt *st, int col)
-{
-	const char *v = kn_stmt_text(st, col);
-
-	return v ? strdup(v) : NULL;
-}
-
 void
 kn_cert_cleanup(struct kn_cert *c)
 {
@@ -52,17 +44,17 @@ read_cert(struct kn_stmt *st, struct kn_cert *c)
 	c->request_id = kn_stmt_int64(st, 2);
 	c->org_number = kn_stmt_int64(st, 3);
 	snprintf(c->profile, sizeof(c->profile), "%s", kn_stmt_text(st, 4));
-	c->subject = dupcol(st, 5);
-	c->emails = dupcol(st, 6);
-	c->dns_names = dupcol(st, 7);
+	c->subject = kn_stmt_strdup(st, 5);
+	c->emails = kn_stmt_strdup(st, 6);
+	c->dns_names = kn_stmt_strdup(st, 7);
 	snprintf(c->not_before, sizeof(c->not_before), "%s",
 	    kn_stmt_text(st, 8));
 	snprintf(c->not_after, sizeof(c->not_after), "%s",
 	    kn_stmt_text(st, 9));
 	snprintf(c->status, sizeof(c->status), "%s", kn_stmt_text(st, 10));
-	c->revoked_at = dupcol(st, 11);
-	c->reason = dupcol(st, 12);
-	c->cert_pem = dupcol(st, 13);
+	c->revoked_at = kn_stmt_strdup(st, 11);
+	c->reason = kn_stmt_strdup(st, 12);
+	c->cert_pem = kn_stmt_strdup(st, 13);
 	c->shard = kn_stmt_int64(st, 14);
 	c->p12_waiting = kn_stmt_int64(st, 15) != 0;
 }
@@ -170,13 +162,13 @@ kn_request_list(struct kn_db *db, const char *status,
 		    kn_stmt_text(st, 2));
 		snprintf(r->status, sizeof(r->status), "%s",
 		    kn_stmt_text(st, 3));
-		r->names = dupcol(st, 4);
-		r->emails = dupcol(st, 5);
-		r->dns_names = dupcol(st, 6);
-		r->requested_by = dupcol(st, 7);
-		r->created_at = dupcol(st, 8);
-		r->decision = dupcol(st, 9);
-		r->serial = dupcol(st, 10);
+		r->names = kn_stmt_strdup(st, 4);
+		r->emails = kn_stmt_strdup(st, 5);
+		r->dns_names = kn_stmt_strdup(st, 6);
+		r->requested_by = kn_stmt_strdup(st, 7);
+		r->created_at = kn_stmt_strdup(st, 8);
+		r->decision = kn_stmt_strdup(st, 9);
+		r->serial = kn_stmt_strdup(st, 10);
 	}
 out:
 	kn_stmt_done(st);
@@ -264,8 +256,8 @@ load_target(struct kn_db *db, const char *in, struct target *t)
 		snprintf(t->profile, sizeof(t->profile), "%s",
 		    kn_stmt_text(st, 2));
 		t->org = kn_stmt_int64(st, 3);
-		t->revoked_at = dupcol(st, 4);
-		t->code_hash = dupcol(st, 5);
+		t->revoked_at = kn_stmt_strdup(st, 4);
+		t->code_hash = kn_stmt_strdup(st, 5);
 		rc = 0;
 	} else if (rc == KN_DONE)
 		rc = kn_err_set(KN_ERR_NOTFOUND, "serial", "no certificate "
@@ -357,12 +349,7 @@ change(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	kn_jw_kstr(&w, "reason", reason);
 	kn_jw_end_obj(&w);
 	snprintf(obj, sizeof(obj), "cert:%s", t->serial);
-	if (detail.failed) {
-		rc = KN_ERR_NOMEM;
-		goto out;
-	}
-	if ((rc = kn_audit_append(db, actor, action, obj, detail.data,
-	    NULL)) != 0)
+	if ((rc = kn__audit(db, actor, action, obj, &detail)) != 0)
 		goto out;
 	rc = kn_db_commit(db);
 out:
@@ -469,13 +456,13 @@ kn_cert_renew(struct kn_db *db, const char *actor, const char *in_serial,
 	if (rc == KN_ROW) {
 		in.org = kn_stmt_int64(st, 0);
 		snprintf(profile, sizeof(profile), "%s", kn_stmt_text(st, 1));
-		ca = dupcol(st, 2);
-		csr = dupcol(st, 3);
-		keygen = dupcol(st, 4);
-		given = dupcol(st, 5);
-		surname = dupcol(st, 6);
-		emails = dupcol(st, 7);
-		dns = dupcol(st, 8);
+		ca = kn_stmt_strdup(st, 2);
+		csr = kn_stmt_strdup(st, 3);
+		keygen = kn_stmt_strdup(st, 4);
+		given = kn_stmt_strdup(st, 5);
+		surname = kn_stmt_strdup(st, 6);
+		emails = kn_stmt_strdup(st, 7);
+		dns = kn_stmt_strdup(st, 8);
 		/* A revoked certificate's key is not reused: re-key. */
 		if (strcmp(kn_stmt_text(st, 9), "revoked") == 0 &&
 		    csr_pem == NULL && kn_stmt_is_null(st, 4))
@@ -543,7 +530,7 @@ kn_cert_take_p12(struct kn_db *db, const char *actor, const char *in,
 	if ((rc = kn_stmt_bind_text(st, 1, serial)) == 0)
 		rc = kn_stmt_step(st);
 	if (rc == KN_ROW && !kn_stmt_is_null(st, 0)) {
-		b64 = dupcol(st, 0);
+		b64 = kn_stmt_strdup(st, 0);
 		rc = b64 ? 0 : KN_ERR_NOMEM;
 	} else if (rc >= 0)
 		rc = kn_err_set(KN_ERR_NOTFOUND, "serial", "no PKCS#12 is "

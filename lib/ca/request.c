@@ -25,14 +25,6 @@
 #define CSR_MAX (64 * 1024)
 #define NAMES_MAX 4096
 
-static char *
-dupcol(struct kn_stmt *st, int col)
-{
-	const char *v = kn_stmt_text(st, col);
-
-	return v ? strdup(v) : NULL;
-}
-
 /* RFC 5321 section 4.1.2 Mailbox with an ASCII dot-atom local part (the
  * SmtpUTF8Mailbox of RFC 9598 is not issued).  Lower-cases the domain. */
 static int
@@ -136,11 +128,11 @@ org_for_issue(struct kn_db *db, int64_t number, struct orginfo *oi)
 			rc = kn_err_set(KN_ERR_STATE, "org", "organization %s "
 			    "is %s: certificates are issued only for verified "
 			    "organizations", num, status);
-		else if ((oi->name = dupcol(st, 1)) == NULL)
+		else if ((oi->name = kn_stmt_strdup(st, 1)) == NULL)
 			rc = KN_ERR_NOMEM;
 		else {
-			oi->address = dupcol(st, 2);
-			oi->kind = dupcol(st, 3);
+			oi->address = kn_stmt_strdup(st, 2);
+			oi->kind = kn_stmt_strdup(st, 3);
 			rc = 0;
 		}
 	}
@@ -424,14 +416,14 @@ load_request(struct kn_db *db, int64_t id, struct reqrow *r)
 		r->ca_id = kn_stmt_int64(st, 3);
 		snprintf(r->status, sizeof(r->status), "%s",
 		    kn_stmt_text(st, 4));
-		r->csr_pem = dupcol(st, 5);
-		r->keygen = dupcol(st, 6);
-		r->given = dupcol(st, 7);
-		r->surname = dupcol(st, 8);
-		r->emails = dupcol(st, 9);
-		r->dns = dupcol(st, 10);
+		r->csr_pem = kn_stmt_strdup(st, 5);
+		r->keygen = kn_stmt_strdup(st, 6);
+		r->given = kn_stmt_strdup(st, 7);
+		r->surname = kn_stmt_strdup(st, 8);
+		r->emails = kn_stmt_strdup(st, 9);
+		r->dns = kn_stmt_strdup(st, 10);
 		r->days = kn_stmt_int64(st, 11);
-		r->serial = dupcol(st, 12);
+		r->serial = kn_stmt_strdup(st, 12);
 		rc = 0;
 	} else if (rc == KN_DONE)
 		rc = kn_err_set(KN_ERR_NOTFOUND, "request", "no certificate "
@@ -645,12 +637,8 @@ kn_cert_request(struct kn_db *db, const char *actor,
 		char obj[48];
 
 		snprintf(obj, sizeof(obj), "request:%lld", (long long)*id);
-		if (detail.failed) {
-			rc = KN_ERR_NOMEM;
-			goto out;
-		}
-		if ((rc = kn_audit_append(db, actor, "cert.request", obj,
-		    detail.data, NULL)) != 0)
+		if ((rc = kn__audit(db, actor, "cert.request", obj,
+		    &detail)) != 0)
 			goto out;
 	}
 	rc = kn_db_commit(db);
@@ -1004,12 +992,8 @@ kn_cert_approve(struct kn_db *db, const struct kn_ca_env *env,
 		char obj[64];
 
 		snprintf(obj, sizeof(obj), "cert:%s", serial);
-		if (detail.failed) {
-			rc = KN_ERR_NOMEM;
-			goto out;
-		}
-		if ((rc = kn_audit_append(db, actor, "cert.issue", obj,
-		    detail.data, NULL)) != 0)
+		if ((rc = kn__audit(db, actor, "cert.issue", obj,
+		    &detail)) != 0)
 			goto out;
 	}
 	/* Durable before anyone is told the serial (synchronous=FULL). */
@@ -1082,8 +1066,7 @@ kn_cert_reject(struct kn_db *db, const char *actor,
 	kn_jw_kstr(&w, "reason", reason);
 	kn_jw_end_obj(&w);
 	snprintf(obj, sizeof(obj), "request:%lld", (long long)id);
-	if ((rc = kn_audit_append(db, actor, "cert.reject", obj,
-	    detail.data, NULL)) != 0)
+	if ((rc = kn__audit(db, actor, "cert.reject", obj, &detail)) != 0)
 		goto out;
 	rc = kn_db_commit(db);
 out:

@@ -484,7 +484,7 @@ kn_nta_rejects(struct kn_db *db, int64_t id, int64_t max,
 		    SIZE_MAX / sizeof(*v))) != 0)
 			goto out;
 		v[count].line = kn_stmt_int64(st, 0);
-		v[count].reason = kn__dupcol(st, 1);
+		v[count].reason = kn_stmt_strdup(st, 1);
 		count++;
 	}
 out:

@@ -306,14 +306,6 @@ kn_valid_status(const char *s)
 	    strcmp(s, "withdrawn") == 0;
 }
 
-char *
-kn__dupcol(struct kn_stmt *st, int col)
-{
-	const char *v = kn_stmt_text(st, col);
-
-	return v ? strdup(v) : NULL;
-}
-
 int
 kn__org_event(struct kn_db *db, int64_t number, const char *actor,
     const char *from, const char *to, const char *reason, const char *at)
@@ -594,24 +586,24 @@ read_org(struct kn_stmt *st, struct kn_org *o)
 
 	o->number = kn_stmt_int64(st, c++);
 	for (i = 0; i < KN_ORG_NFIELDS; i++)
-		o->f[i] = kn__dupcol(st, c++);
-	o->kind = kn__dupcol(st, c++);
+		o->f[i] = kn_stmt_strdup(st, c++);
+	o->kind = kn_stmt_strdup(st, c++);
 	snprintf(o->status, sizeof(o->status), "%s",
 	    kn_stmt_text(st, c) ? kn_stmt_text(st, c) : "");
 	c++;
-	o->status_reason = kn__dupcol(st, c++);
-	o->status_by = kn__dupcol(st, c++);
-	o->status_at = kn__dupcol(st, c++);
-	o->verified_since = kn__dupcol(st, c++);
+	o->status_reason = kn_stmt_strdup(st, c++);
+	o->status_by = kn_stmt_strdup(st, c++);
+	o->status_at = kn_stmt_strdup(st, c++);
+	o->verified_since = kn_stmt_strdup(st, c++);
 	o->hidden = kn_stmt_int64(st, c++) != 0;
-	o->nta_process = kn__dupcol(st, c++);
-	o->nta_updated = kn__dupcol(st, c++);
-	o->nta_closed = kn__dupcol(st, c++);
-	o->nta_close_cause = kn__dupcol(st, c++);
+	o->nta_process = kn_stmt_strdup(st, c++);
+	o->nta_updated = kn_stmt_strdup(st, c++);
+	o->nta_closed = kn_stmt_strdup(st, c++);
+	o->nta_close_cause = kn_stmt_strdup(st, c++);
 	o->nta_successor = kn_stmt_int64(st, c++);
-	o->nta_assigned = kn__dupcol(st, c++);
-	o->created_at = kn__dupcol(st, c++);
-	o->updated_at = kn__dupcol(st, c++);
+	o->nta_assigned = kn_stmt_strdup(st, c++);
+	o->created_at = kn_stmt_strdup(st, c++);
+	o->updated_at = kn_stmt_strdup(st, c++);
 	if (o->f[KN_ORG_NAME] == NULL || o->created_at == NULL)
 		return KN_ERR_NOMEM;
 	return 0;
@@ -650,16 +642,16 @@ kn__read_domain(struct kn_stmt *st, struct kn_domain *d)
 	snprintf(d->name, sizeof(d->name), "%s", kn_stmt_text(st, 0));
 	d->web = kn_stmt_int64(st, 1) != 0;
 	d->mail = kn_stmt_int64(st, 2) != 0;
-	d->token = kn__dupcol(st, 3);
-	d->token_expires = kn__dupcol(st, 4);
-	d->created_at = kn__dupcol(st, 5);
-	d->verified_at = kn__dupcol(st, 6);
-	d->method = kn__dupcol(st, 7);
-	d->evidence = kn__dupcol(st, 8);
-	d->verified_by = kn__dupcol(st, 9);
-	d->released_at = kn__dupcol(st, 10);
-	d->checked_at = kn__dupcol(st, 11);
-	d->check_result = kn__dupcol(st, 12);
+	d->token = kn_stmt_strdup(st, 3);
+	d->token_expires = kn_stmt_strdup(st, 4);
+	d->created_at = kn_stmt_strdup(st, 5);
+	d->verified_at = kn_stmt_strdup(st, 6);
+	d->method = kn_stmt_strdup(st, 7);
+	d->evidence = kn_stmt_strdup(st, 8);
+	d->verified_by = kn_stmt_strdup(st, 9);
+	d->released_at = kn_stmt_strdup(st, 10);
+	d->checked_at = kn_stmt_strdup(st, 11);
+	d->check_result = kn_stmt_strdup(st, 12);
 }
 
 static int
@@ -682,11 +674,11 @@ load_events(struct kn_db *db, struct kn_org *o)
 		    sizeof(*e), KN_ORG_MAX_EVENTS)) != 0)
 			goto out;
 		e = &o->events[o->nevents++];
-		e->at = kn__dupcol(st, 0);
-		e->actor = kn__dupcol(st, 1);
-		e->from_status = kn__dupcol(st, 2);
-		e->to_status = kn__dupcol(st, 3);
-		e->reason = kn__dupcol(st, 4);
+		e->at = kn_stmt_strdup(st, 0);
+		e->actor = kn_stmt_strdup(st, 1);
+		e->from_status = kn_stmt_strdup(st, 2);
+		e->to_status = kn_stmt_strdup(st, 3);
+		e->reason = kn_stmt_strdup(st, 4);
 	}
 out:
 	kn_stmt_done(st);

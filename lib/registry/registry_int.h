@@ -14,7 +14,6 @@ struct kn_stmt;
 	"created_at, verified_at, method, evidence, verified_by, " \
 	"released_at, checked_at, check_result"
 
-char	*kn__dupcol(struct kn_stmt *st, int col);
 void	 kn__read_domain(struct kn_stmt *st, struct kn_domain *d);
 int	 kn__org_status(struct kn_db *db, int64_t number, char out[12])
 	    KN_WUR;

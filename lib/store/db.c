@@ -296,6 +296,14 @@ kn_stmt_is_null(struct kn_stmt *st, int col)
 	return st->db->ops->is_null(st, col);
 }
 
+char *
+kn_stmt_strdup(struct kn_stmt *st, int col)
+{
+	const char *v = kn_stmt_text(st, col);
+
+	return v != NULL ? strdup(v) : NULL;
+}
+
 int64_t
 kn_stmt_changes(struct kn_stmt *st)
 {

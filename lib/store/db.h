@@ -110,6 +110,8 @@ int	kn_stmt_step(struct kn_stmt *st) KN_WUR;
 const char *kn_stmt_text(struct kn_stmt *st, int col);
 int64_t	kn_stmt_int64(struct kn_stmt *st, int col);
 bool	kn_stmt_is_null(struct kn_stmt *st, int col);
+/* A malloc'd copy of a text column, or NULL for SQL NULL (or no memory). */
+char	*kn_stmt_strdup(struct kn_stmt *st, int col);
 /* Rows changed by the last executed INSERT/UPDATE/DELETE. */
 int64_t	kn_stmt_changes(struct kn_stmt *st);
 
