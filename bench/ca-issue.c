@@ -8,7 +8,7 @@
  * CA key: EVP_DigestSign (SHA-256) over a certificate-sized TBS.
  *
  *   ca-issue -d DATADIR [-n CERTS] [-t SIGN_SECONDS] [-c CA]
- *            [-o ORG] [-e MAILDOMAIN] [-S full]
+ *            [-o ORG] [-e MAILDOMAIN] [-S full] [-j THREADS]
  *
  * Prints key=value lines on standard output:
  *
@@ -20,6 +20,7 @@
  * runs with something weaker.  bench/run puts these beside `openssl ca`.
  */
 #include <getopt.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,14 +148,51 @@ one_cert(struct kn_db *db, const struct kn_ca_env *env, const char *ca,
 	return 0;
 }
 
-static int
-issue(struct kn_db *db, const struct kn_ca_env *env, const char *ca,
-    int64_t org, const char *maildom, long n)
+/* One issuing thread: its own store connection, a slice of the CSRs. */
+struct worker {
+	pthread_t		 thread;
+	const char		*store;
+	const struct kn_ca_env	*env;
+	const char		*ca;
+	int64_t			 org;
+	const char		*maildom;
+	char			**csr;
+	long			 first;
+	long			 last;
+	double			 treq;
+	double			 tapp;
+	int			 rc;
+};
+
+static void *
+work(void *arg)
 {
+	struct worker *w = arg;
+	struct kn_db *db = NULL;
+	long i;
+
+	if ((w->rc = kn_db_open(&db, w->store)) != 0) {
+		fail(w->rc, "store");
+		return NULL;
+	}
+	for (i = w->first; i < w->last; i++) {
+		if ((w->rc = one_cert(db, w->env, w->ca, w->org, w->maildom,
+		    w->csr[i], i, &w->treq, &w->tapp)) != 0)
+			break;
+	}
+	kn_db_close(db);
+	return NULL;
+}
+
+static int
+issue(struct kn_db *db, const char *store, const struct kn_ca_env *env,
+    const char *ca, int64_t org, const char *maildom, long n, int threads)
+{
+	struct worker w[8];
 	char **csr;
 	double treq = 0, tapp = 0, t0, t1;
 	long i, total = n + WARMUP;
-	int rc = 1;
+	int rc = 1, k;
 
 	if ((csr = calloc((size_t)total, sizeof(*csr))) == NULL)
 		return 1;
@@ -173,15 +211,32 @@ issue(struct kn_db *db, const struct kn_ca_env *env, const char *ca,
 	}
 	treq = tapp = 0;
 	t0 = now();
-	for (i = WARMUP; i < total; i++) {
-		if (one_cert(db, env, ca, org, maildom, csr[i], i, &treq,
-		    &tapp) != 0)
+	/* Each thread takes an equal slice, as the server's workers would
+	 * take requests. */
+	for (k = 0; k < threads; k++) {
+		memset(&w[k], 0, sizeof(w[k]));
+		w[k].store = store;
+		w[k].env = env;
+		w[k].ca = ca;
+		w[k].org = org;
+		w[k].maildom = maildom;
+		w[k].csr = csr;
+		w[k].first = WARMUP + n * k / threads;
+		w[k].last = WARMUP + n * (k + 1) / threads;
+		if (pthread_create(&w[k].thread, NULL, work, &w[k]) != 0)
+			goto out;
+	}
+	for (k = 0; k < threads; k++) {
+		pthread_join(w[k].thread, NULL);
+		treq += w[k].treq;
+		tapp += w[k].tapp;
+		if (w[k].rc != 0)
 			goto out;
 	}
 	t1 = now();
 	printf("issue certs=%ld seconds=%.4f request_seconds=%.4f "
-	    "approve_seconds=%.4f sync=%s\n", n, t1 - t0, treq, tapp,
-	    sync_name(db));
+	    "approve_seconds=%.4f sync=%s threads=%d\n", n, t1 - t0, treq,
+	    tapp, sync_name(db), threads);
 	rc = 0;
 out:
 	for (i = 0; i < total; i++)
@@ -246,7 +301,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: ca-issue -d DATADIR [-n CERTS] "
-	    "[-t SIGN_SECONDS] [-c CA] [-o ORG] [-e MAILDOMAIN] [-S full]\n");
+	    "[-t SIGN_SECONDS] [-c CA] [-o ORG] [-e MAILDOMAIN] [-S full] [-j THREADS]\n");
 	return 2;
 }
 
@@ -264,10 +319,15 @@ main(int argc, char **argv)
 	int64_t org = 1010405009403LL;
 	long n = 1000;
 	double secs = 3;
-	int ch, rc, status = 1;
+	int ch, rc, status = 1, threads = 1;
 
-	while ((ch = getopt(argc, argv, "d:n:t:c:o:e:S:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:n:t:c:o:e:S:j:")) != -1) {
 		switch (ch) {
+		case 'j':
+			threads = (int)strtol(optarg, NULL, 10);
+			if (threads < 1 || threads > 8)
+				return usage();
+			break;
 		case 'd':
 			dir = optarg;
 			break;
@@ -336,7 +396,8 @@ main(int argc, char **argv)
 		fail(rc, "configuration");
 		goto out;
 	}
-	if (n > 0 && issue(db, &env, ca, org, maildom, n) != 0)
+	if (n > 0 && issue(db, cfg.store, &env, ca, org, maildom, n,
+	    threads) != 0)
 		goto out;
 	fflush(stdout);
 	if (secs > 0 && sign(db, &env, ca, secs) != 0)

@@ -841,8 +841,6 @@ kn_cert_approve(struct kn_db *db, const struct kn_ca_env *env,
 	    (idc->ref != NULL && (rc = kn_check_text("identity.ref",
 	    idc->ref, 200, false)) != 0))
 		goto out;
-	if ((rc = kn_db_begin(db)) != 0)
-		goto out;
 	if ((rc = load_request(db, id, &r)) != 0)
 		goto out;
 	if (strcmp(r.status, "pending") != 0) {
@@ -920,6 +918,21 @@ kn_cert_approve(struct kn_db *db, const struct kn_ca_env *env,
 		goto out;
 	kn__asn1_time(nb, X509_get0_notBefore(x));
 	kn__asn1_time(na, X509_get0_notAfter(x));
+	/*
+	 * Everything above (checks, key, build, lint, signatures) ran
+	 * without the write lock, so approvals proceed side by side; what
+	 * it relied on is checked again under the lock before anything is
+	 * stored.  A certificate signed but not stored was never shown to
+	 * anyone and is dropped.
+	 */
+	if ((rc = kn_db_begin(db)) != 0)
+		goto out;
+	orginfo_cleanup(&oi);
+	if ((rc = org_for_issue(db, r.org, &oi)) != 0 ||
+	    (rc = names_verified(db, r.org, emails, nemails, dns,
+	    ndns)) != 0 ||
+	    (rc = key_not_compromised(db, spki)) != 0)
+		goto out;
 	kn_now_rfc3339(now);
 	if ((rc = kn_db_stmt(db, &st, "INSERT INTO certs (serial, ca_id, "
 	    "request_id, org_number, profile, subject, emails, dns_names, "

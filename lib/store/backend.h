@@ -40,6 +40,7 @@ struct kn_db {
 	const struct kn_backend_ops *ops;
 	void		*conn;		/* sqlite3 * or PGconn * */
 	bool		 in_tx;
+	bool		 writer;	/* holds the process's SQLite writer lock */
 	unsigned	 nprepared;	/* names PostgreSQL statements */
 	/* PostgreSQL statements freed inside an aborted transaction, to
 	 * DEALLOCATE once it has ended. */

@@ -1,5 +1,6 @@
 /* db.c - backend-independent part of the store: dispatch, statement cache,
  * transactions and migrations. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,24 @@ kn_db_exec(struct kn_db *db, const char *sql)
 	return db->ops->exec(db, sql);
 }
 
+/*
+ * SQLite has one writer at a time.  Writers of this process queue on a
+ * mutex: SQLite's own busy handler would have them sleep in steps of a
+ * millisecond or more, and several threads issuing certificates would
+ * spend their time asleep.  Other processes still wait in the busy
+ * handler.
+ */
+static pthread_mutex_t sqlite_writer = PTHREAD_MUTEX_INITIALIZER;
+
+static void
+writer_unlock(struct kn_db *db)
+{
+	if (db->writer) {
+		db->writer = false;
+		pthread_mutex_unlock(&sqlite_writer);
+	}
+}
+
 int
 kn_db_begin(struct kn_db *db)
 {
@@ -105,10 +124,16 @@ kn_db_begin(struct kn_db *db)
 	if (db->in_tx)
 		return kn_err_set(KN_ERR_INTERNAL, NULL,
 		    "store: nested transaction");
+	if (db->ops->kind == KN_DB_SQLITE) {
+		pthread_mutex_lock(&sqlite_writer);
+		db->writer = true;
+	}
 	rc = db->ops->exec(db, db->ops->kind == KN_DB_SQLITE ?
 	    "BEGIN IMMEDIATE" : "BEGIN");
 	if (rc == 0)
 		db->in_tx = true;
+	else
+		writer_unlock(db);
 	return rc;
 }
 
@@ -126,6 +151,7 @@ kn_db_commit(struct kn_db *db)
 		return rc;
 	}
 	db->in_tx = false;
+	writer_unlock(db);
 	return 0;
 }
 
@@ -186,6 +212,7 @@ kn_db_rollback(struct kn_db *db)
 	}
 	(void)db->ops->exec(db, "ROLLBACK");
 	db->in_tx = false;
+	writer_unlock(db);
 }
 
 bool
