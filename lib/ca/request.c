@@ -204,12 +204,30 @@ names_verified(struct kn_db *db, int64_t number, char **emails,
 	return 0;
 }
 
+/* SHA-256 of the DER SubjectPublicKeyInfo, in hex.  From the parsed
+ * X509_PUBKEY: re-serializing it is cheap, where i2d_PUBKEY() would run
+ * OpenSSL 3.0's key encoder. */
+static int
+spki_hash(X509_PUBKEY *pk, char out[65])
+{
+	unsigned char *der = NULL, d[32];
+	unsigned int dl;
+	int len;
+
+	if ((len = i2d_X509_PUBKEY(pk, &der)) <= 0)
+		return KN_ERR_CRYPTO;
+	EVP_Digest(der, (size_t)len, d, &dl, EVP_sha256(), NULL);
+	OPENSSL_free(der);
+	kn_hex(out, d, sizeof(d));
+	return 0;
+}
+
 /* Reads and checks a CSR: one PEM CERTIFICATE REQUEST, a valid self-
  * signature (proof of possession, RFC 2986 section 3), no weak hash, a
  * key the profile allows. */
 static int
 parse_csr(const char *pem, const struct kn_profile *p, bool verify,
-    EVP_PKEY **pub)
+    EVP_PKEY **pub, char spki[65])
 {
 	BIO *b = NULL;
 	X509_REQ *req = NULL;
@@ -283,6 +301,9 @@ parse_csr(const char *pem, const struct kn_profile *p, bool verify,
 		}
 		goto out;
 	}
+	if (spki != NULL && (rc = spki_hash(X509_REQ_get_X509_PUBKEY(req),
+	    spki)) != 0)
+		goto out;
 	*pub = k;
 	k = NULL;
 	rc = 0;
@@ -291,22 +312,6 @@ out:
 	X509_REQ_free(req);
 	BIO_free(b);
 	return rc;
-}
-
-/* SHA-256 of the DER SubjectPublicKeyInfo, in hex. */
-static int
-spki_hash(EVP_PKEY *k, char out[65])
-{
-	unsigned char *der = NULL, d[32];
-	unsigned int dl;
-	int len;
-
-	if ((len = i2d_PUBKEY(k, &der)) <= 0)
-		return KN_ERR_CRYPTO;
-	EVP_Digest(der, (size_t)len, d, &dl, EVP_sha256(), NULL);
-	OPENSSL_free(der);
-	kn_hex(out, d, sizeof(d));
-	return 0;
 }
 
 /* A key once reported compromised is never certified again (S/MIME BR
@@ -339,7 +344,7 @@ kn_csr_parse(const char *pem, const char *profile, EVP_PKEY **pub)
 	if (p == NULL)
 		return kn_err_set(KN_ERR_INVAL, "profile", "unknown profile %s",
 		    profile);
-	return parse_csr(pem, p, true, pub);
+	return parse_csr(pem, p, true, pub, NULL);
 }
 
 static bool
@@ -544,7 +549,7 @@ kn_cert_request(struct kn_db *db, const char *actor,
 			    "does not allow %s keys", p->name, in->keygen);
 			goto out;
 		}
-	} else if ((rc = parse_csr(in->csr_pem, p, true, &pub)) != 0)
+	} else if ((rc = parse_csr(in->csr_pem, p, true, &pub, spki)) != 0)
 		goto out;
 	if (emails.failed || dns.failed) {
 		rc = KN_ERR_NOMEM;
@@ -557,8 +562,7 @@ kn_cert_request(struct kn_db *db, const char *actor,
 	    (rc = names_verified(db, in->org, ev, in->nemails, dv,
 	    in->ndns)) != 0)
 		goto out;
-	if (pub != NULL && ((rc = spki_hash(pub, spki)) != 0 ||
-	    (rc = key_not_compromised(db, spki)) != 0))
+	if (pub != NULL && (rc = key_not_compromised(db, spki)) != 0)
 		goto out;
 	rc = in->ca ? kn_ca_get(db, &ca, in->ca) :
 	    kn_ca_default_issuer(db, &ca, p->name);
@@ -875,9 +879,7 @@ kn_cert_approve(struct kn_db *db, const struct kn_ca_env *env,
 			rc = KN_ERR_CRYPTO;
 			goto out;
 		}
-	} else if ((rc = parse_csr(r.csr_pem, p, false, &pub)) != 0)
-		goto out;
-	if ((rc = spki_hash(pub, spki)) != 0 ||
+	} else if ((rc = parse_csr(r.csr_pem, p, false, &pub, spki)) != 0 ||
 	    (rc = key_not_compromised(db, spki)) != 0)
 		goto out;
 	if ((rc = subscriber_subject(&subj, p, r.org, &oi, &r, dns,
@@ -908,6 +910,9 @@ kn_cert_approve(struct kn_db *db, const struct kn_ca_env *env,
 		b.registry_url = NULL;
 	if ((rc = kn__issue(&x, serial, &b)) != 0)
 		goto out;
+	if (r.keygen != NULL && (rc = spki_hash(X509_get_X509_PUBKEY(x),
+	    spki)) != 0)
+		goto out;
 	if ((pem = kn__x509_pem(x)) == NULL ||
 	    (subject = kn__name_str(X509_get_subject_name(x))) == NULL) {
 		rc = KN_ERR_NOMEM;
@@ -931,7 +936,7 @@ kn_cert_approve(struct kn_db *db, const struct kn_ca_env *env,
 	if ((rc = org_for_issue(db, r.org, &oi)) != 0 ||
 	    (rc = names_verified(db, r.org, emails, nemails, dns,
 	    ndns)) != 0 ||
-	    (rc = key_not_compromised(db, spki)) != 0)
+	    (r.keygen == NULL && (rc = key_not_compromised(db, spki)) != 0))
 		goto out;
 	kn_now_rfc3339(now);
 	if ((rc = kn_db_stmt(db, &st, "INSERT INTO certs (serial, ca_id, "
