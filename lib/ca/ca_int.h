@@ -14,6 +14,8 @@ struct kn_stmt;
 struct kn_build {
 	const struct kn_profile	*p;
 	EVP_PKEY		*pub;		/* subject public key */
+	X509_PUBKEY		*spki;		/* the same from a CSR, or NULL:
+						   copied as is (no key encoder) */
 	X509_NAME		*subject;
 	const char *const	*emails;
 	size_t			 nemails;

@@ -392,7 +392,38 @@ build(X509 **out, char serial[KN_SERIAL_HEX], const struct kn_build *b)
 	    /* Validity counts both ends (RFC 5280 section 4.1.2.5):
 	     * days * 86400 seconds in all. */
 	    X509_time_adj_ex(X509_getm_notAfter(x), b->days, -1, &now) ==
-	    NULL || X509_set_pubkey(x, b->pub) != 1)
+	    NULL)
+		goto out;
+	if (b->spki != NULL) {
+		/* The CSR's SubjectPublicKeyInfo, field by field: OpenSSL 3.0's
+		 * X509_set_pubkey() would encode the key and decode it again. */
+		ASN1_OBJECT *obj;
+		const unsigned char *pk;
+		const void *pval;
+		X509_ALGOR *algor;
+		unsigned char *copy;
+		void *pv = NULL;
+		int pklen, ptype;
+
+		if (X509_PUBKEY_get0_param(&obj, &pk, &pklen, &algor,
+		    b->spki) != 1)
+			goto out;
+		X509_ALGOR_get0(NULL, &ptype, &pval, algor);
+		if (ptype == V_ASN1_OBJECT)
+			pv = OBJ_dup(pval);
+		else if (ptype == V_ASN1_SEQUENCE)
+			pv = ASN1_STRING_dup(pval);
+		if ((ptype == V_ASN1_OBJECT || ptype == V_ASN1_SEQUENCE) &&
+		    pv == NULL)
+			goto out;
+		if ((copy = OPENSSL_memdup(pk, (size_t)pklen)) == NULL)
+			goto out;
+		if (X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x),
+		    OBJ_dup(obj), ptype, pv, copy, pklen) != 1) {
+			OPENSSL_free(copy);
+			goto out;
+		}
+	} else if (X509_set_pubkey(x, b->pub) != 1)
 		goto out;
 	X509V3_set_ctx(&ctx, b->issuer ? b->issuer : x, x, NULL, NULL, 0);
 
@@ -458,10 +489,12 @@ build(X509 **out, char serial[KN_SERIAL_HEX], const struct kn_build *b)
 			goto out;
 	}
 	if (b->issuer != NULL && p->aia) {
-		/* caIssuers only: the OCSP responder is not served yet, and
-		 * id-ad-ocsp is optional (S/MIME BR 7.1.2.3(c)). */
+		/* The server's OCSP responder (RFC 6960) and the issuer's
+		 * certificate (RFC 5280 4.2.2.1), both plain http. */
 		kn_buf_reset(&v);
-		kn_buf_puts(&v, "caIssuers;URI:");
+		kn_buf_puts(&v, "OCSP;URI:");
+		kn__http_base(&v, b->base_url);
+		kn_buf_puts(&v, "/ocsp,caIssuers;URI:");
 		kn__http_base(&v, b->base_url);
 		kn_buf_putf(&v, "/ca/%s.crt", b->issuer_name);
 		if (v.failed || (rc = add_ext(x, &ctx, NID_info_access,
@@ -502,6 +535,30 @@ kn__issue(X509 **out, char serial[KN_SERIAL_HEX], const struct kn_build *b)
 	}
 	if ((rc = kn__sign_cert(x, dk)) != 0)
 		goto out;
+	if (b->spki != NULL) {
+		/* Through DER once, so that the key is decoded (once) for the
+		 * linter and the signer. */
+		unsigned char *der = NULL;
+		const unsigned char *p;
+		X509 *y;
+		int len;
+
+		if ((len = i2d_X509(x, &der)) <= 0) {
+			rc = KN_ERR_NOMEM;
+			goto out;
+		}
+		p = der;
+		y = d2i_X509(NULL, &p, len);
+		OPENSSL_free(der);
+		if (y == NULL || X509_get0_pubkey(y) == NULL) {
+			X509_free(y);
+			rc = kn_err_set(KN_ERR_INTERNAL, NULL, "the certificate "
+			    "could not be read back");
+			goto out;
+		}
+		X509_free(x);
+		x = y;
+	}
 	if ((rc = kn_lint_cert(rep, x, b->p, b->issuer ? b->issuer : x)) != 0)
 		goto out;
 	if (rep->errors > 0) {

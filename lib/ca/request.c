@@ -227,7 +227,7 @@ spki_hash(X509_PUBKEY *pk, char out[65])
  * key the profile allows. */
 static int
 parse_csr(const char *pem, const struct kn_profile *p, bool verify,
-    EVP_PKEY **pub, char spki[65])
+    EVP_PKEY **pub, char spki[65], X509_REQ **keep)
 {
 	BIO *b = NULL;
 	X509_REQ *req = NULL;
@@ -306,6 +306,10 @@ parse_csr(const char *pem, const struct kn_profile *p, bool verify,
 		goto out;
 	*pub = k;
 	k = NULL;
+	if (keep != NULL) {
+		*keep = req;
+		req = NULL;
+	}
 	rc = 0;
 out:
 	EVP_PKEY_free(k);
@@ -344,7 +348,7 @@ kn_csr_parse(const char *pem, const char *profile, EVP_PKEY **pub)
 	if (p == NULL)
 		return kn_err_set(KN_ERR_INVAL, "profile", "unknown profile %s",
 		    profile);
-	return parse_csr(pem, p, true, pub, NULL);
+	return parse_csr(pem, p, true, pub, NULL, NULL);
 }
 
 static bool
@@ -549,7 +553,8 @@ kn_cert_request(struct kn_db *db, const char *actor,
 			    "does not allow %s keys", p->name, in->keygen);
 			goto out;
 		}
-	} else if ((rc = parse_csr(in->csr_pem, p, true, &pub, spki)) != 0)
+	} else if ((rc = parse_csr(in->csr_pem, p, true, &pub, spki,
+	    NULL)) != 0)
 		goto out;
 	if (emails.failed || dns.failed) {
 		rc = KN_ERR_NOMEM;
@@ -819,6 +824,7 @@ kn_cert_approve(struct kn_db *db, const struct kn_ca_env *env,
 	struct kn_jw w;
 	X509 *x = NULL, *cacert = NULL;
 	X509_NAME *subj = NULL;
+	X509_REQ *csr = NULL;
 	EVP_PKEY *pub = NULL, *cakey = NULL;
 	char *emails[KN_MAX_NAMES], *dns[KN_MAX_NAMES];
 	struct orginfo oi = { NULL, NULL, NULL };
@@ -879,8 +885,8 @@ kn_cert_approve(struct kn_db *db, const struct kn_ca_env *env,
 			rc = KN_ERR_CRYPTO;
 			goto out;
 		}
-	} else if ((rc = parse_csr(r.csr_pem, p, false, &pub, spki)) != 0 ||
-	    (rc = key_not_compromised(db, spki)) != 0)
+	} else if ((rc = parse_csr(r.csr_pem, p, false, &pub, spki,
+	    &csr)) != 0 || (rc = key_not_compromised(db, spki)) != 0)
 		goto out;
 	if ((rc = subscriber_subject(&subj, p, r.org, &oi, &r, dns,
 	    ndns)) != 0)
@@ -890,6 +896,7 @@ kn_cert_approve(struct kn_db *db, const struct kn_ca_env *env,
 	memset(&b, 0, sizeof(b));
 	b.p = p;
 	b.pub = pub;
+	b.spki = csr ? X509_REQ_get_X509_PUBKEY(csr) : NULL;
 	b.subject = subj;
 	b.emails = (const char *const *)emails;
 	b.nemails = nemails;
@@ -1030,6 +1037,7 @@ out:
 	X509_free(cacert);
 	EVP_PKEY_free(pub);
 	EVP_PKEY_free(cakey);
+	X509_REQ_free(csr);
 	orginfo_cleanup(&oi);
 	free(pem);
 	free(subject);

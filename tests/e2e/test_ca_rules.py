@@ -215,3 +215,22 @@ def test_unavailable_ca_is_explained_once(ca, serve):
     err = s.stderr()
     line = [l for l in err.splitlines() if "the CA is unavailable" in l][0]
     assert line.count("the key of CA") == 1, line
+
+
+def test_every_certificate_names_crl_ocsp_and_issuer(ca, tmp_path):
+    # Issue 3: CRL distribution point and AIA (OCSP, caIssuers) URLs of
+    # the server, plain http even when base_url is https (S/MIME BR
+    # 7.1.2.3(b)(c)).
+    from test_ca import set_conf
+    set_conf(ca, base_url="https://trust.example")
+    _, csr = make_csr(tmp_path)
+    for profile, extra in (("smime-sponsor-multipurpose", ()),
+                           ("tls-dv", ())):
+        serial = issue(ca, profile, csr)
+        leaf = save_cert(ca, serial, tmp_path / (profile + ".pem"))
+        text = openssl("x509", "-in", leaf, "-noout", "-ext",
+                       "authorityInfoAccess,crlDistributionPoints").stdout
+        assert "OCSP - URI:http://trust.example/ocsp" in text, text
+        assert "CA Issuers - URI:http://trust.example/ca/issuing.crt" \
+            in text, text
+        assert "URI:http://trust.example/crl/issuing.crl" in text, text
