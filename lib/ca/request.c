@@ -1,6 +1,7 @@
 /* request.c - the RA workflow: request, approval or rejection, issuance,
  * revocation, suspension, renewal, one-time PKCS#12 delivery. */
 #include <ctype.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -351,6 +352,75 @@ kn_csr_parse(const char *pem, const char *profile, EVP_PKEY **pub)
 	return parse_csr(pem, p, true, pub, NULL, NULL);
 }
 
+/*
+ * CSRs this process parsed when their request arrived, by request id.
+ * Approval usually follows in the same process (the server), and OpenSSL
+ * 3.0 spends much of an issuance decoding keys: the approval reuses the
+ * parsed request instead.  An entry counts only when both the id and the
+ * stored CSR text match, so another database that reuses the id (a test,
+ * a restored backup) never gets this one's key; a miss (another process,
+ * an old request) parses the stored CSR again.
+ */
+#define CSR_CACHE 256
+
+static struct {
+	int64_t		 id;
+	char		*pem;
+	X509_REQ	*req;
+	EVP_PKEY	*pub;
+	char		 spki[65];
+} csr_cache[CSR_CACHE];
+static pthread_mutex_t csr_cache_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* Takes ownership of req and pub; a failed copy just skips caching. */
+static void
+csr_cache_put(int64_t id, const char *pem, X509_REQ *req, EVP_PKEY *pub,
+    const char *spki)
+{
+	size_t i = (size_t)id % CSR_CACHE;
+	char *copy = strdup(pem);
+
+	if (copy == NULL) {
+		X509_REQ_free(req);
+		EVP_PKEY_free(pub);
+		return;
+	}
+	pthread_mutex_lock(&csr_cache_mu);
+	free(csr_cache[i].pem);
+	X509_REQ_free(csr_cache[i].req);
+	EVP_PKEY_free(csr_cache[i].pub);
+	csr_cache[i].id = id;
+	csr_cache[i].pem = copy;
+	csr_cache[i].req = req;
+	csr_cache[i].pub = pub;
+	snprintf(csr_cache[i].spki, sizeof(csr_cache[i].spki), "%s", spki);
+	pthread_mutex_unlock(&csr_cache_mu);
+}
+
+/* Hands over the entry of request id with this CSR text, if any. */
+static bool
+csr_cache_take(int64_t id, const char *pem, X509_REQ **req, EVP_PKEY **pub,
+    char spki[65])
+{
+	size_t i = (size_t)id % CSR_CACHE;
+	bool hit = false;
+
+	pthread_mutex_lock(&csr_cache_mu);
+	if (csr_cache[i].req != NULL && csr_cache[i].id == id &&
+	    strcmp(csr_cache[i].pem, pem) == 0) {
+		*req = csr_cache[i].req;
+		*pub = csr_cache[i].pub;
+		memcpy(spki, csr_cache[i].spki, 65);
+		free(csr_cache[i].pem);
+		csr_cache[i].pem = NULL;
+		csr_cache[i].req = NULL;
+		csr_cache[i].pub = NULL;
+		hit = true;
+	}
+	pthread_mutex_unlock(&csr_cache_mu);
+	return hit;
+}
+
 static bool
 subscriber_profile(const struct kn_profile *p)
 {
@@ -467,6 +537,7 @@ kn_cert_request(struct kn_db *db, const char *actor,
 	char norm[KN_MAX_NAMES][320], *ev[KN_MAX_NAMES], *dv[KN_MAX_NAMES];
 	char dnorm[KN_MAX_NAMES][KN_DOMAIN_MAX + 1];
 	struct orginfo oi = { NULL, NULL, NULL };
+	X509_REQ *csr = NULL;
 	char now[21], hash[65], spki[65];
 	unsigned char raw[20], d[32];
 	unsigned int dl;
@@ -554,7 +625,7 @@ kn_cert_request(struct kn_db *db, const char *actor,
 			goto out;
 		}
 	} else if ((rc = parse_csr(in->csr_pem, p, true, &pub, spki,
-	    NULL)) != 0)
+	    &csr)) != 0)
 		goto out;
 	if (emails.failed || dns.failed) {
 		rc = KN_ERR_NOMEM;
@@ -650,10 +721,15 @@ kn_cert_request(struct kn_db *db, const char *actor,
 		    &detail)) != 0)
 			goto out;
 	}
-	rc = kn_db_commit(db);
+	if ((rc = kn_db_commit(db)) == 0 && csr != NULL) {
+		csr_cache_put(*id, in->csr_pem, csr, pub, spki);
+		csr = NULL;
+		pub = NULL;
+	}
 out:
 	if (rc != 0)
 		OPENSSL_cleanse(code, KN_REVOCATION_CODE);
+	X509_REQ_free(csr);
 	kn_stmt_done(st);
 	kn_db_rollback(db);
 	kn_ca_cleanup(&ca);
@@ -885,8 +961,9 @@ kn_cert_approve(struct kn_db *db, const struct kn_ca_env *env,
 			rc = KN_ERR_CRYPTO;
 			goto out;
 		}
-	} else if ((rc = parse_csr(r.csr_pem, p, false, &pub, spki,
-	    &csr)) != 0 || (rc = key_not_compromised(db, spki)) != 0)
+	} else if ((!csr_cache_take(r.id, r.csr_pem, &csr, &pub, spki) &&
+	    (rc = parse_csr(r.csr_pem, p, false, &pub, spki, &csr)) != 0) ||
+	    (rc = key_not_compromised(db, spki)) != 0)
 		goto out;
 	if ((rc = subscriber_subject(&subj, p, r.org, &oi, &r, dns,
 	    ndns)) != 0)
