@@ -600,6 +600,60 @@ test_p12_once(void **state)
 	    KN_ERR_NOTFOUND);
 }
 
+/* The certificate's key is the CSR's own, also when a second database in
+ * the same process holds a request with the same id and another key. */
+static void
+test_certificate_carries_csr_key(void **state)
+{
+	struct fx *a = *state, *b = NULL;
+	void *bstate = NULL;
+	struct kn_cert_request_in in;
+	char code[KN_REVOCATION_CODE], serial[KN_SERIAL_HEX];
+	char pw[KN_P12_PASSWORD];
+	EVP_PKEY *ka = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	EVP_PKEY *kb = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+	char *csra, *csrb;
+	int64_t ida, idb;
+	struct kn_cert c;
+	X509 *x;
+
+	assert_non_null(ka);
+	assert_non_null(kb);
+	csra = csr_for(ka, EVP_sha256());
+	csrb = csr_for(kb, EVP_sha256());
+	assert_int_equal((a->pgname != NULL ? setup_pg : setup_sqlite)(
+	    &bstate), 0);
+	b = bstate;
+	base_request(&in, "taro@jipdec.example");
+	in.csr_pem = csra;
+	assert_int_equal(kn_cert_request(a->db, "test", &in, &ida, code), 0);
+	in.csr_pem = csrb;
+	assert_int_equal(kn_cert_request(b->db, "test", &in, &idb, code), 0);
+	assert_int_equal(ida, idb);
+
+	assert_int_equal(kn_cert_approve(a->db, &a->env, "t", NULL, ida,
+	    &idc, serial, pw), 0);
+	assert_int_equal(kn_cert_get(a->db, &c, serial), 0);
+	x = pem_x509(c.cert_pem);
+	assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(x), ka), 1);
+	X509_free(x);
+	kn_cert_cleanup(&c);
+
+	assert_int_equal(kn_cert_approve(b->db, &b->env, "t", NULL, idb,
+	    &idc, serial, pw), 0);
+	assert_int_equal(kn_cert_get(b->db, &c, serial), 0);
+	x = pem_x509(c.cert_pem);
+	assert_int_equal(EVP_PKEY_eq(X509_get0_pubkey(x), kb), 1);
+	X509_free(x);
+	kn_cert_cleanup(&c);
+
+	teardown(&bstate);
+	free(csra);
+	free(csrb);
+	EVP_PKEY_free(ka);
+	EVP_PKEY_free(kb);
+}
+
 #define CA_TESTS(setup) \
 	cmocka_unit_test_setup_teardown(test_hierarchy, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_issue_revoke_crl, setup, \
@@ -612,7 +666,9 @@ test_p12_once(void **state)
 	cmocka_unit_test_setup_teardown(test_hold_and_subscriber_code, \
 	    setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_sharded_crls, setup, teardown), \
-	cmocka_unit_test_setup_teardown(test_p12_once, setup, teardown)
+	cmocka_unit_test_setup_teardown(test_p12_once, setup, teardown), \
+	cmocka_unit_test_setup_teardown(test_certificate_carries_csr_key, \
+	    setup, teardown)
 
 int
 main(void)
