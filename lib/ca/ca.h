@@ -244,4 +244,19 @@ int	kn_crl_refresh(struct kn_db *db, const struct kn_ca_env *env,
 int	kn_crl_get(struct kn_db *db, const char *ca, int64_t shard,
 	    unsigned char **der, size_t *len, char next_update[21]) KN_WUR;
 
+/* What an OCSP exchange came to, for the access log. */
+struct kn_ocsp_info {
+	int		 status;	/* OCSPResponseStatus (RFC 6960 4.2.1) */
+	int		 ids;		/* CertIDs in the request */
+	const char	*why;		/* why not successful, or NULL */
+};
+
+/* Answers one DER OCSPRequest (RFC 6960) with a DER OCSPResponse in *out
+ * (malloc'd): successful with good / revoked / unknown for each CertID,
+ * or malformedRequest, unauthorized (an issuer not ours) or internalError
+ * with no body.  Fails only when no response can be encoded at all. */
+int	kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
+	    const unsigned char *req, size_t reqlen, unsigned char **out,
+	    size_t *outlen, struct kn_ocsp_info *info) KN_WUR;
+
 #endif

@@ -68,6 +68,9 @@ int	kn__ca_keys(const struct kn_ca_env *env, const struct kn_ca *ca,
  * detail (KN_ERR_NOMEM when that buffer overflowed). */
 int	kn__audit(struct kn_db *db, const char *actor, const char *action,
 	    const char *object, const struct kn_buf *detail) KN_WUR;
+/* The RFC 5280 CRLReason code of a reason name; -1 for unspecified (no
+ * reasonCode). */
+int	kn__reason_code(const char *r);
 /* Base64 (no newlines) of n bytes, and back. */
 char	*kn__b64(const unsigned char *p, size_t n);
 int	kn__unb64(const char *s, unsigned char **out, size_t *len) KN_WUR;

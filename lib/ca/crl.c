@@ -19,8 +19,8 @@
 #define CRL_DAYS 7		/* S/MIME BR 4.9.7: at least every 7 days */
 #define CRL_MAX (512u << 20)	/* bytes of one CRL (about 10M entries) */
 
-static int
-reason_code(const char *r)
+int
+kn__reason_code(const char *r)
 {
 	static const struct {
 		const char	*name;
@@ -96,7 +96,7 @@ put_entry(struct kn_buf *b, const char *hex, const char *when,
 {
 	unsigned char e[96], raw[22], *v;
 	size_t hl = strlen(hex), n = 0, i, vl;
-	int code = reason_code(reason), hi, lo, y;
+	int code = kn__reason_code(reason), hi, lo, y;
 	struct tm tm;
 	char t[40];
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 
 #include "base/jsonw.h"
@@ -131,6 +132,68 @@ crl_file(struct req *r, const char *file)
 	if ((rc = kn_crl_get(db, name, shard, &der, &len, next)) != 0)
 		return reply_error(r, rc);
 	return reply(r, 200, "application/pkix-crl", der, len, true);
+}
+
+/* An OCSPResponse of only a status (RFC 6960 section 4.2.1). */
+static MHD_RESULT
+ocsp_bare(struct req *r, unsigned char status)
+{
+	unsigned char *der = malloc(5);
+
+	if (der == NULL)
+		return MHD_NO;
+	der[0] = 0x30;		/* SEQUENCE */
+	der[1] = 0x03;
+	der[2] = 0x0a;		/* ENUMERATED OCSPResponseStatus */
+	der[3] = 0x01;
+	der[4] = status;
+	return reply(r, 200, "application/ocsp-response", der, 5, true);
+}
+
+/* One OCSP exchange (RFC 6960 appendix A): the answer is always an
+ * OCSPResponse, also for a request that cannot be read. */
+static MHD_RESULT
+ocsp_answer(struct req *r, const unsigned char *der, size_t len)
+{
+	struct kn_ocsp_info info;
+	unsigned char *out = NULL;
+	size_t outlen = 0;
+
+	if (r->srv->ca_env == NULL)
+		return ocsp_bare(r, 3);		/* tryLater */
+	if (kn_ocsp_respond(srv_db(r), r->srv->ca_env, der, len, &out,
+	    &outlen, &info) != 0)
+		return ocsp_bare(r, 2);		/* internalError */
+	return reply(r, 200, "application/ocsp-response", out, outlen, true);
+}
+
+/* GET /ocsp/{base64 of the DER request} (RFC 6960 appendix A.1; the
+ * server has already undone the URL encoding). */
+static MHD_RESULT
+ocsp_get(struct req *r, const char *b64)
+{
+	unsigned char *der;
+	size_t n = strlen(b64), pad = 0;
+	int len;
+	MHD_RESULT res;
+
+	while (n > 0 && b64[n - 1] == '=' && pad < 2) {
+		n--;
+		pad++;
+	}
+	if (n == 0 || n > 8192 || (n + pad) % 4 != 0)
+		return ocsp_bare(r, 1);		/* malformedRequest */
+	if ((der = malloc(n + pad)) == NULL)
+		return MHD_NO;
+	len = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)(n +
+	    pad));
+	if (len < (int)pad) {
+		free(der);
+		return ocsp_bare(r, 1);
+	}
+	res = ocsp_answer(r, der, (size_t)len - pad);
+	free(der);
+	return res;
 }
 
 static MHD_RESULT
@@ -629,6 +692,12 @@ ca_route(struct req *r, const char *path)
 
 	if (srv_db(r) == NULL)
 		return reply_errorf(r, 503, "busy", NULL, "store unavailable");
+	if (strcmp(path, "/ocsp") == 0)
+		return is(r, "POST") ? ocsp_answer(r, (const unsigned char *)
+		    r->body.data, r->body.len) : not_allowed(r, "POST");
+	if (strncmp(path, "/ocsp/", 6) == 0)
+		return is(r, "GET") || is(r, "HEAD") ? ocsp_get(r, path + 6) :
+		    not_allowed(r, "GET");
 	if (strncmp(path, "/ca/", 4) == 0)
 		return is(r, "GET") || is(r, "HEAD") ? ca_file(r, path + 4) :
 		    not_allowed(r, "GET");

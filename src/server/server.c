@@ -57,6 +57,7 @@ route(struct req *r)
 		    "ok", "version", KN_VERSION));
 	}
 	if (strncmp(path, "/ca/", 4) == 0 || strncmp(path, "/crl/", 5) == 0 ||
+	    strcmp(path, "/ocsp") == 0 || strncmp(path, "/ocsp/", 6) == 0 ||
 	    strcmp(path, "/api/v1/cas") == 0 ||
 	    strncmp(path, "/api/v1/certs", 13) == 0)
 		return ca_route(r, path);

@@ -1,0 +1,301 @@
+/* ocsp.c - the OCSP responder (RFC 6960, profile of RFC 5019/9919): every
+ * request gets a DER OCSPResponse, never a transport error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+
+#include "ca/ca_int.h"
+#include "store/db.h"
+
+#define OCSP_MAX_IDS	16	/* CertIDs in one request */
+#define OCSP_HOURS	24	/* nextUpdate - thisUpdate */
+
+/* The issuer of one CertID, matched by name and key hash (RFC 6960
+ * section 4.1.1) under SHA-1 or SHA-256. */
+struct issuer {
+	struct kn_ca	 ca;
+	X509		*cert;
+	unsigned char	 name1[20], key1[20];
+	unsigned char	 name256[32], key256[32];
+};
+
+static int
+issuer_hashes(struct issuer *is)
+{
+	unsigned int n;
+
+	if ((is->cert = kn__pem_x509(is->ca.cert_pem)) == NULL)
+		return KN_ERR_INTERNAL;
+	if (X509_NAME_digest(X509_get_subject_name(is->cert), EVP_sha1(),
+	    is->name1, &n) != 1 || X509_pubkey_digest(is->cert, EVP_sha1(),
+	    is->key1, &n) != 1 ||
+	    X509_NAME_digest(X509_get_subject_name(is->cert), EVP_sha256(),
+	    is->name256, &n) != 1 || X509_pubkey_digest(is->cert,
+	    EVP_sha256(), is->key256, &n) != 1)
+		return KN_ERR_CRYPTO;
+	return 0;
+}
+
+/* Index into v of the CA that id names, or -1 (not ours, or a hash we do
+ * not take). */
+static int
+find_issuer(struct issuer *v, size_t n, OCSP_CERTID *id)
+{
+	ASN1_OCTET_STRING *nh, *kh;
+	ASN1_OBJECT *md;
+	const unsigned char *name, *key;
+	size_t i, len;
+	int nid;
+
+	if (OCSP_id_get0_info(&nh, &md, &kh, NULL, id) != 1)
+		return -1;
+	nid = OBJ_obj2nid(md);
+	if (nid == NID_sha1)
+		len = 20;
+	else if (nid == NID_sha256)
+		len = 32;
+	else
+		return -1;
+	if ((size_t)ASN1_STRING_length(nh) != len ||
+	    (size_t)ASN1_STRING_length(kh) != len)
+		return -1;
+	for (i = 0; i < n; i++) {
+		name = len == 20 ? v[i].name1 : v[i].name256;
+		key = len == 20 ? v[i].key1 : v[i].key256;
+		if (memcmp(ASN1_STRING_get0_data(nh), name, len) == 0 &&
+		    memcmp(ASN1_STRING_get0_data(kh), key, len) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+/* "2026-11-21T19:58:14Z" as an ASN1_GENERALIZEDTIME. */
+static ASN1_GENERALIZEDTIME *
+gtime(const char *iso)
+{
+	ASN1_GENERALIZEDTIME *t = ASN1_GENERALIZEDTIME_new();
+	char s[16];
+	size_t i, k = 0;
+
+	for (i = 0; iso != NULL && iso[i] != '\0' && k < 14; i++) {
+		if (iso[i] >= '0' && iso[i] <= '9')
+			s[k++] = iso[i];
+	}
+	if (t == NULL || k != 14) {
+		ASN1_GENERALIZEDTIME_free(t);
+		return NULL;
+	}
+	s[14] = 'Z';
+	s[15] = '\0';
+	if (ASN1_GENERALIZEDTIME_set_string(t, s) != 1) {
+		ASN1_GENERALIZEDTIME_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* Adds the answer for one CertID of issuer is to bs. */
+static int
+add_status(struct kn_db *db, OCSP_BASICRESP *bs, OCSP_CERTID *id,
+    const struct issuer *v, size_t n, const struct issuer *is,
+    ASN1_TIME *now, ASN1_TIME *next)
+{
+	size_t i;
+	ASN1_INTEGER *sn;
+	ASN1_GENERALIZEDTIME *rt = NULL;
+	struct kn_cert c;
+	char serial[KN_SERIAL_HEX];
+	int status = V_OCSP_CERTSTATUS_UNKNOWN, reason = -1, rc;
+
+	if (OCSP_id_get0_info(NULL, NULL, NULL, &sn, id) != 1)
+		return KN_ERR_INVAL;
+	/* A serial longer than 20 octets (RFC 5280 4.1.2.2) was never
+	 * issued here. */
+	if (ASN1_STRING_length(sn) <= 20) {
+		kn__serial_hex(serial, sn);
+		rc = kn_cert_get(db, &c, serial);
+		if (rc == 0) {
+			if (strcmp(c.ca, is->ca.name) == 0) {
+				if (strcmp(c.status, "valid") == 0)
+					status = V_OCSP_CERTSTATUS_GOOD;
+				else {
+					status = V_OCSP_CERTSTATUS_REVOKED;
+					reason = strcmp(c.status, "hold") == 0 ?
+					    OCSP_REVOKED_STATUS_CERTIFICATEHOLD :
+					    kn__reason_code(c.reason);
+					rt = gtime(c.revoked_at);
+				}
+			}
+			kn_cert_cleanup(&c);
+		} else if (rc != KN_ERR_NOTFOUND)
+			return rc;
+		/* A CA certificate this CA issued. */
+		for (i = 0; i < n && status == V_OCSP_CERTSTATUS_UNKNOWN;
+		    i++) {
+			if (v[i].ca.parent_id == is->ca.id &&
+			    strcmp(v[i].ca.serial, serial) == 0)
+				status = V_OCSP_CERTSTATUS_GOOD;
+		}
+	}
+	if (status == V_OCSP_CERTSTATUS_REVOKED && rt == NULL)
+		return KN_ERR_INTERNAL;
+	if (OCSP_basic_add1_status(bs, id, status, reason, rt, now,
+	    next) == NULL) {
+		ASN1_GENERALIZEDTIME_free(rt);
+		return KN_ERR_CRYPTO;
+	}
+	ASN1_GENERALIZEDTIME_free(rt);
+	return 0;
+}
+
+static int
+encode(OCSP_RESPONSE *resp, unsigned char **out, size_t *len)
+{
+	unsigned char *der = NULL;
+	int n;
+
+	if (resp == NULL || (n = i2d_OCSP_RESPONSE(resp, &der)) <= 0)
+		return KN_ERR_NOMEM;
+	if ((*out = malloc((size_t)n)) == NULL) {
+		OPENSSL_free(der);
+		return KN_ERR_NOMEM;
+	}
+	memcpy(*out, der, (size_t)n);
+	*len = (size_t)n;
+	OPENSSL_free(der);
+	return 0;
+}
+
+/* An OCSPResponse with no body (RFC 6960 section 4.2.1). */
+static int
+bare(int status, unsigned char **out, size_t *len)
+{
+	OCSP_RESPONSE *resp = OCSP_response_create(status, NULL);
+	int rc = encode(resp, out, len);
+
+	OCSP_RESPONSE_free(resp);
+	return rc;
+}
+
+int
+kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
+    const unsigned char *req, size_t reqlen, unsigned char **out,
+    size_t *outlen, struct kn_ocsp_info *info)
+{
+	const unsigned char *p = req;
+	OCSP_REQUEST *rq = NULL;
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_RESPONSE *resp = NULL;
+	struct issuer *v = NULL;
+	struct kn_ca *cas = NULL;
+	ASN1_TIME *now = NULL, *next = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *signer = NULL;
+	size_t ncas = 0, i;
+	int n, k, which = -1, rc, status;
+
+	*out = NULL;
+	*outlen = 0;
+	memset(info, 0, sizeof(*info));
+	status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+	if (reqlen == 0 || reqlen > 65536 ||
+	    (rq = d2i_OCSP_REQUEST(NULL, &p, (long)reqlen)) == NULL ||
+	    p != req + reqlen) {
+		info->why = "not a DER OCSPRequest (RFC 6960 section 4.1.1)";
+		goto bare;
+	}
+	n = OCSP_request_onereq_count(rq);
+	info->ids = n;
+	if (n < 1 || n > OCSP_MAX_IDS) {
+		info->why = "an OCSPRequest names 1 to 16 certificates";
+		goto bare;
+	}
+	/* Signed requests are accepted; the signature is not needed
+	 * (RFC 6960 section 4.1.2: optional). */
+	status = OCSP_RESPONSE_STATUS_INTERNALERROR;
+	if ((rc = kn_ca_list(db, &cas, &ncas)) != 0 ||
+	    (v = calloc(ncas ? ncas : 1, sizeof(*v))) == NULL) {
+		info->why = "the store cannot be read";
+		goto bare;
+	}
+	for (i = 0; i < ncas; i++) {
+		v[i].ca = cas[i];
+		if (issuer_hashes(&v[i]) != 0) {
+			info->why = "a CA certificate cannot be read";
+			goto bare;
+		}
+	}
+	/* One signer answers for every CertID: all must name the same CA. */
+	for (k = 0; k < n; k++) {
+		OCSP_CERTID *id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(
+		    rq, k));
+		int w = find_issuer(v, ncas, id);
+
+		if (w < 0 || (which >= 0 && w != which)) {
+			status = OCSP_RESPONSE_STATUS_UNAUTHORIZED;
+			info->why = w < 0 ? "a certificate of an issuer this "
+			    "responder does not serve, or a CertID hash other "
+			    "than SHA-1 or SHA-256" : "certificates of more "
+			    "than one issuer in one request";
+			goto bare;
+		}
+		which = w;
+	}
+	if ((rc = kn__ca_keys(env, &v[which].ca, &signer, &key)) != 0) {
+		info->why = "the CA's key is not available";
+		goto bare;
+	}
+	if ((bs = OCSP_BASICRESP_new()) == NULL ||
+	    (now = X509_gmtime_adj(NULL, 0)) == NULL ||
+	    (next = X509_gmtime_adj(NULL, OCSP_HOURS * 3600L)) == NULL) {
+		info->why = "out of memory";
+		goto bare;
+	}
+	for (k = 0; k < n; k++) {
+		OCSP_CERTID *id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(
+		    rq, k));
+
+		if (add_status(db, bs, id, v, ncas, &v[which], now,
+		    next) != 0) {
+			info->why = "a certificate's status cannot be read";
+			goto bare;
+		}
+	}
+	/* A nonce is echoed (RFC 6960 section 4.4.1; RFC 8954 caps it at
+	 * 32 octets). */
+	if (OCSP_copy_nonce(bs, rq) <= 0) {
+		info->why = "the nonce cannot be copied";
+		goto bare;
+	}
+	if (OCSP_basic_sign(bs, signer, key, kn__md_for(key), NULL,
+	    OCSP_NOCERTS | OCSP_RESPID_KEY) != 1) {
+		info->why = "the response cannot be signed";
+		goto bare;
+	}
+	resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+	rc = encode(resp, out, outlen);
+	info->status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+	info->why = NULL;
+	goto out;
+bare:
+	info->status = status;
+	rc = bare(status, out, outlen);
+out:
+	for (i = 0; v != NULL && i < ncas; i++)
+		X509_free(v[i].cert);
+	free(v);
+	kn_ca_list_free(cas, ncas);
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(bs);
+	OCSP_REQUEST_free(rq);
+	ASN1_TIME_free(now);
+	ASN1_TIME_free(next);
+	X509_free(signer);
+	EVP_PKEY_free(key);
+	return rc;
+}

@@ -1,0 +1,143 @@
+"""The OCSP responder of kakuin serve, asked by `openssl ocsp` (RFC 6960):
+good, revoked with time and reason, unknown, unauthorized, with and
+without a nonce, over POST and GET, and malformed requests answered with
+an OCSPResponse rather than a dropped connection."""
+import base64
+import urllib.parse
+from pathlib import Path
+
+from test_ca import (ca, issue, make_csr, openssl, save_cert,  # noqa
+                     write_ca_pems)
+
+
+def chain(pems, d):
+    p = Path(d) / "chain.pem"
+    p.write_text(pems["issuing"].read_text() + pems["root"].read_text())
+    return p
+
+
+def ask(srv, issuer, chain_pem, *args, check=True):
+    """openssl ocsp against the server; stdout + stderr."""
+    r = openssl("ocsp", "-issuer", issuer, *args, "-url",
+                "http://127.0.0.1:%d/ocsp" % srv.port, "-CAfile", chain_pem,
+                "-resp_text", check=check)
+    return r.stdout + r.stderr
+
+
+def demo_certs(k):
+    certs = k.json("cert", "list", "--json")["certs"]
+    good = [c["serial"] for c in certs if c["status"] == "valid"]
+    revoked = [c["serial"] for c in certs if c["status"] == "revoked"]
+    assert good and revoked, certs
+    return good[0], revoked[0]
+
+
+def test_good_and_revoked_with_nonce(ca, tmp_path, serve):
+    pems = write_ca_pems(ca, tmp_path)
+    cp = chain(pems, tmp_path)
+    good, revoked = demo_certs(ca)
+    gp = save_cert(ca, good, tmp_path / "good.pem")
+    rp = save_cert(ca, revoked, tmp_path / "revoked.pem")
+    srv = serve(ca)
+    out = ask(srv, pems["issuing"], cp, "-cert", gp, "-cert", rp)
+    assert "Response verify OK" in out, out
+    assert "%s: good" % gp in out, out
+    assert "%s: revoked" % rp in out, out
+    assert "Reason: keyCompromise" in out, out
+    # openssl sent a nonce and found it echoed (else it warns).
+    assert "OCSP Nonce" in out and "WARNING" not in out, out
+    assert "Next Update:" in out, out
+
+
+def test_unknown_serial_with_sha256_certid_no_nonce(ca, tmp_path, serve):
+    pems = write_ca_pems(ca, tmp_path)
+    cp = chain(pems, tmp_path)
+    srv = serve(ca)
+    out = ask(srv, pems["issuing"], cp, "-no_nonce", "-sha256", "-serial",
+              "0x1234567890abcdef")
+    assert "Response verify OK" in out, out
+    assert "0x1234567890abcdef: unknown" in out, out
+    assert "OCSP Nonce" not in out, out
+
+
+def test_sub_ca_certificate_is_good_under_the_root(ca, tmp_path, serve):
+    pems = write_ca_pems(ca, tmp_path)
+    srv = serve(ca)
+    out = ask(srv, pems["root"], pems["root"], "-cert", pems["issuing"])
+    assert "Response verify OK" in out, out
+    assert "%s: good" % pems["issuing"] in out, out
+
+
+def test_suspend_and_resume(ca, tmp_path, serve):
+    pems = write_ca_pems(ca, tmp_path)
+    cp = chain(pems, tmp_path)
+    _, csr = make_csr(tmp_path)
+    serial = issue(ca, "smime-sponsor-multipurpose", csr)
+    pem = save_cert(ca, serial, tmp_path / "h.pem")
+    srv = serve(ca)
+    assert "%s: good" % pem in ask(srv, pems["issuing"], cp, "-cert", pem)
+    ca.ok("cert", "suspend", serial)
+    out = ask(srv, pems["issuing"], cp, "-cert", pem)
+    assert "%s: revoked" % pem in out and "certificateHold" in out, out
+    ca.ok("cert", "resume", serial)
+    assert "%s: good" % pem in ask(srv, pems["issuing"], cp, "-cert", pem)
+
+
+def test_get_request(ca, tmp_path, serve):
+    """RFC 6960 appendix A.1: GET /ocsp/{url-encoded base64 of the DER}."""
+    pems = write_ca_pems(ca, tmp_path)
+    cp = chain(pems, tmp_path)
+    good, _ = demo_certs(ca)
+    gp = save_cert(ca, good, tmp_path / "good.pem")
+    req = tmp_path / "req.der"
+    openssl("ocsp", "-issuer", pems["issuing"], "-cert", gp, "-no_nonce",
+            "-reqout", req)
+    b64 = base64.b64encode(req.read_bytes()).decode()
+    srv = serve(ca)
+    r = srv.get("/ocsp/" + urllib.parse.quote(b64, safe=""))
+    assert r.status == 200
+    assert r.header("Content-Type") == "application/ocsp-response"
+    resp = tmp_path / "resp.der"
+    resp.write_bytes(r.body)
+    out = openssl("ocsp", "-respin", resp, "-issuer", pems["issuing"],
+                  "-cert", gp, "-CAfile", cp, "-no_nonce")
+    assert "%s: good" % gp in out.stdout, out.stdout + out.stderr
+
+
+def test_issuer_not_ours_is_unauthorized(ca, tmp_path, serve):
+    key = tmp_path / "other.key"
+    other = tmp_path / "other.pem"
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt",
+            "ec_paramgen_curve:P-256", "-nodes", "-keyout", key, "-subj",
+            "/CN=not kakuin", "-days", "2", "-out", other)
+    srv = serve(ca)
+    out = ask(srv, other, other, "-serial", "0x01", check=False)
+    assert "Responder Error: unauthorized (6)" in out, out
+
+
+def test_malformed_requests_get_malformed_request(ca, tmp_path, serve):
+    srv = serve(ca)
+    for how, r in [
+        ("garbage POST", srv.request("POST", "/ocsp", body=b"\x30\x03abc",
+                                     headers={"Content-Type":
+                                              "application/ocsp-request"})),
+        ("empty POST", srv.request("POST", "/ocsp", body=b"")),
+        ("bad base64", srv.get("/ocsp/%21%21%21")),
+        ("base64 of junk", srv.get("/ocsp/" + urllib.parse.quote(
+            base64.b64encode(b"not DER at all").decode(), safe=""))),
+    ]:
+        assert r.status == 200, how
+        assert r.header("Content-Type") == "application/ocsp-response", how
+        resp = tmp_path / "m.der"
+        resp.write_bytes(r.body)
+        out = openssl("ocsp", "-respin", resp, "-resp_text", check=False)
+        text = out.stdout + out.stderr
+        assert "Responder Error: malformedrequest (1)" in text, (how, text)
+    # The server still answers afterwards.
+    assert srv.get("/healthz").status == 200
+
+
+def test_wrong_method(ca, serve):
+    srv = serve(ca)
+    r = srv.get("/ocsp")
+    assert r.status == 405 and r.header("Allow") == "POST"
