@@ -442,6 +442,9 @@ create(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	}
 	if ((rc = kn_db_commit(db)) != 0)
 		goto out;
+	/* Its delegated OCSP responder, at once. */
+	if ((rc = kn_ocsp_signer(db, env, actor, name)) != 0)
+		goto out;
 	if (out != NULL)
 		rc = kn_ca_get(db, out, name);
 out:

@@ -244,6 +244,17 @@ int	kn_crl_refresh(struct kn_db *db, const struct kn_ca_env *env,
 int	kn_crl_get(struct kn_db *db, const char *ca, int64_t shard,
 	    unsigned char **der, size_t *len, char next_update[21]) KN_WUR;
 
+/* Makes sure ca has a delegated OCSP responder certificate (profile
+ * ocsp-signing, id-pkix-ocsp-nocheck) valid for more than 10 days: issues
+ * a new one with a new key when not.  The responder does the same on
+ * demand. */
+int	kn_ocsp_signer(struct kn_db *db, const struct kn_ca_env *env,
+	    const char *actor, const char *ca) KN_WUR;
+
+/* kn_ocsp_signer for every CA (the server runs it once a minute). */
+int	kn_ocsp_refresh(struct kn_db *db, const struct kn_ca_env *env,
+	    const char *actor) KN_WUR;
+
 /* What an OCSP exchange came to, for the access log. */
 struct kn_ocsp_info {
 	int		 status;	/* OCSPResponseStatus (RFC 6960 4.2.1) */

@@ -1,5 +1,9 @@
 /* ocsp.c - the OCSP responder (RFC 6960, profile of RFC 5019/9919): every
  * request gets a DER OCSPResponse, never a transport error. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,13 +11,249 @@
 
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
+#include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "base/jsonw.h"
+#include "base/text.h"
 #include "ca/ca_int.h"
 #include "store/db.h"
 
 #define OCSP_MAX_IDS	16	/* CertIDs in one request */
 #define OCSP_HOURS	24	/* nextUpdate - thisUpdate */
+#define SIGNER_RENEW	10	/* days before its notAfter a responder
+				   certificate is replaced */
+
+/* Serializes making responder certificates within a process. */
+static pthread_mutex_t signer_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* The newest responder certificate of ca: its key URI and PEM (malloc'd),
+ * or KN_ERR_NOTFOUND. */
+static int
+signer_row(struct kn_db *db, int64_t ca_id, char **uri, char **pem,
+    char not_after[21])
+{
+	struct kn_stmt *st;
+	int rc;
+
+	*uri = *pem = NULL;
+	if ((rc = kn_db_stmt(db, &st, "SELECT key_uri, cert_pem, not_after "
+	    "FROM ocsp_signers WHERE ca_id = ? ORDER BY id DESC LIMIT 1")) !=
+	    0)
+		return rc;
+	if ((rc = kn_stmt_bind_int64(st, 1, ca_id)) == 0) {
+		if ((rc = kn_stmt_step(st)) == KN_ROW) {
+			*uri = kn_stmt_strdup(st, 0);
+			*pem = kn_stmt_strdup(st, 1);
+			snprintf(not_after, 21, "%s", kn_stmt_text(st, 2));
+			rc = *uri && *pem ? 0 : KN_ERR_NOMEM;
+		} else
+			rc = rc < 0 ? rc : KN_ERR_NOTFOUND;
+	}
+	kn_stmt_done(st);
+	if (rc != 0) {
+		free(*uri);
+		free(*pem);
+		*uri = *pem = NULL;
+	}
+	return rc;
+}
+
+/* CN = "<operator> <ca> OCSP responder", O = operator, C = JP. */
+static X509_NAME *
+signer_subject(const struct kn_ca_env *env, const char *ca)
+{
+	X509_NAME *n = X509_NAME_new();
+	char cn[160];
+
+	snprintf(cn, sizeof(cn), "%s %s OCSP responder", env->operator_name,
+	    ca);
+	if (n == NULL ||
+	    X509_NAME_add_entry_by_NID(n, NID_countryName, MBSTRING_ASC,
+	    (const unsigned char *)"JP", -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_NID(n, NID_organizationName, MBSTRING_UTF8,
+	    (const unsigned char *)env->operator_name, -1, -1, 0) != 1 ||
+	    X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8,
+	    (const unsigned char *)cn, -1, -1, 0) != 1) {
+		X509_NAME_free(n);
+		return NULL;
+	}
+	return n;
+}
+
+/* Issues a new responder certificate for ca (profile ocsp-signing, key
+ * in the token or a file key as the CA's own) and stores it. */
+static int
+signer_make(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
+    const struct kn_ca *ca)
+{
+	struct kn_build b;
+	struct kn_stmt *st = NULL;
+	struct kn_buf detail;
+	EVP_PKEY *key = NULL, *cakey = NULL;
+	X509 *x = NULL, *cacert = NULL;
+	X509_NAME *subj = NULL;
+	unsigned char rnd[6];
+	char serial[KN_SERIAL_HEX], nb[21], na[21], now[21], label[64];
+	char obj[64], *uri = NULL, *pem = NULL;
+	int rc;
+
+	kn_buf_init(&detail, 2048);
+	if (strcmp(env->key_kind, "file") == 0 && mkdir(env->key_dir,
+	    0700) == -1 && errno != EEXIST) {
+		rc = kn_err_set(KN_ERR_IO, "ca_keys", "cannot create %s: %s",
+		    env->key_dir, strerror(errno));
+		goto out;
+	}
+	if (RAND_bytes(rnd, sizeof(rnd)) != 1) {
+		rc = KN_ERR_CRYPTO;
+		goto out;
+	}
+	snprintf(label, sizeof(label), "ocsp-%s-%02x%02x%02x%02x%02x%02x",
+	    ca->name, rnd[0], rnd[1], rnd[2], rnd[3], rnd[4], rnd[5]);
+	if ((rc = kn__ca_keys(env, ca, &cacert, &cakey)) != 0 ||
+	    (rc = kn_key_generate(env->ks, env->key_kind, env->key_dir,
+	    env->key_alg, label, &uri)) != 0 ||
+	    (rc = kn_key_load(env->ks, uri, &key)) != 0)
+		goto out;
+	if ((subj = signer_subject(env, ca->name)) == NULL) {
+		rc = KN_ERR_NOMEM;
+		goto out;
+	}
+	memset(&b, 0, sizeof(b));
+	b.p = kn_profile_find("ocsp-signing");
+	b.pub = key;
+	b.subject = subj;
+	b.days = b.p->default_days;
+	b.issuer = cacert;
+	b.issuer_key = cakey;
+	b.issuer_name = ca->name;
+	b.base_url = env->base_url;
+	if ((rc = kn__issue(&x, serial, &b)) != 0)
+		goto out;
+	if ((pem = kn__x509_pem(x)) == NULL) {
+		rc = KN_ERR_NOMEM;
+		goto out;
+	}
+	kn__asn1_time(nb, X509_get0_notBefore(x));
+	kn__asn1_time(na, X509_get0_notAfter(x));
+	kn_now_rfc3339(now);
+	if ((rc = kn_db_begin(db)) != 0 ||
+	    (rc = kn_db_stmt(db, &st, "INSERT INTO ocsp_signers (ca_id, "
+	    "key_uri, cert_pem, serial, not_before, not_after, created_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?)")) != 0)
+		goto out;
+	if ((rc = kn_stmt_bind_int64(st, 1, ca->id)) != 0 ||
+	    (rc = kn_stmt_bind_text(st, 2, uri)) != 0 ||
+	    (rc = kn_stmt_bind_text(st, 3, pem)) != 0 ||
+	    (rc = kn_stmt_bind_text(st, 4, serial)) != 0 ||
+	    (rc = kn_stmt_bind_text(st, 5, nb)) != 0 ||
+	    (rc = kn_stmt_bind_text(st, 6, na)) != 0 ||
+	    (rc = kn_stmt_bind_text(st, 7, now)) != 0)
+		goto out;
+	if ((rc = kn_stmt_step(st)) != KN_DONE) {
+		rc = rc < 0 ? rc : KN_ERR_DB;
+		goto out;
+	}
+	kn_stmt_done(st);
+	st = NULL;
+	{
+		struct kn_jw w;
+
+		kn_jw_init(&w, &detail);
+		kn_jw_obj(&w);
+		kn_jw_kstr(&w, "serial", serial);
+		kn_jw_kstr(&w, "key", uri);
+		kn_jw_kstr(&w, "not_after", na);
+		kn_jw_end_obj(&w);
+	}
+	snprintf(obj, sizeof(obj), "ca:%s", ca->name);
+	if ((rc = kn__audit(db, actor, "ca.ocsp_signer", obj, &detail)) != 0)
+		goto out;
+	rc = kn_db_commit(db);
+out:
+	kn_stmt_done(st);
+	kn_db_rollback(db);
+	kn_buf_cleanup(&detail);
+	X509_NAME_free(subj);
+	X509_free(x);
+	X509_free(cacert);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(cakey);
+	free(uri);
+	free(pem);
+	return rc;
+}
+
+/* The responder certificate and key of ca, made first when there is none
+ * or the newest ends within SIGNER_RENEW days. */
+static int
+signer_get(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
+    const struct kn_ca *ca, X509 **cert, EVP_PKEY **key)
+{
+	char na[21], limit[21], *uri = NULL, *pem = NULL;
+	int rc, tries;
+
+	*cert = NULL;
+	*key = NULL;
+	kn_time_rfc3339(limit, time(NULL) + SIGNER_RENEW * 86400L);
+	for (tries = 0; tries < 2; tries++) {
+		rc = signer_row(db, ca->id, &uri, &pem, na);
+		if (rc == 0 && strcmp(na, limit) > 0)
+			break;
+		if (rc != 0 && rc != KN_ERR_NOTFOUND)
+			return rc;
+		free(uri);
+		free(pem);
+		uri = pem = NULL;
+		if (tries > 0)
+			return kn_err_set(KN_ERR_INTERNAL, "ocsp", "no OCSP "
+			    "responder certificate for CA %s", ca->name);
+		pthread_mutex_lock(&signer_mu);
+		/* Another thread may have made it meanwhile. */
+		rc = signer_row(db, ca->id, &uri, &pem, na);
+		if (rc == 0 && strcmp(na, limit) > 0) {
+			pthread_mutex_unlock(&signer_mu);
+			break;
+		}
+		free(uri);
+		free(pem);
+		uri = pem = NULL;
+		rc = signer_make(db, env, actor, ca);
+		pthread_mutex_unlock(&signer_mu);
+		if (rc != 0)
+			return rc;
+	}
+	if ((*cert = kn__pem_x509(pem)) == NULL)
+		rc = KN_ERR_INTERNAL;
+	else
+		rc = kn_key_load(env->ks, uri, key);
+	free(uri);
+	free(pem);
+	if (rc != 0) {
+		X509_free(*cert);
+		*cert = NULL;
+	}
+	return rc;
+}
+
+int
+kn_ocsp_signer(struct kn_db *db, const struct kn_ca_env *env,
+    const char *actor, const char *ca_name)
+{
+	struct kn_ca ca;
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	int rc;
+
+	if ((rc = kn_ca_get(db, &ca, ca_name)) != 0)
+		return rc;
+	rc = signer_get(db, env, actor, &ca, &cert, &key);
+	X509_free(cert);
+	EVP_PKEY_free(key);
+	kn_ca_cleanup(&ca);
+	return rc;
+}
 
 /* The issuer of one CertID, matched by name and key hash (RFC 6960
  * section 4.1.1) under SHA-1 or SHA-256. */
@@ -183,6 +423,22 @@ bare(int status, unsigned char **out, size_t *len)
 }
 
 int
+kn_ocsp_refresh(struct kn_db *db, const struct kn_ca_env *env,
+    const char *actor)
+{
+	struct kn_ca *cas = NULL;
+	size_t n = 0, i;
+	int rc;
+
+	if ((rc = kn_ca_list(db, &cas, &n)) != 0)
+		return rc;
+	for (i = 0; i < n && rc == 0; i++)
+		rc = kn_ocsp_signer(db, env, actor, cas[i].name);
+	kn_ca_list_free(cas, n);
+	return rc;
+}
+
+int
 kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
     const unsigned char *req, size_t reqlen, unsigned char **out,
     size_t *outlen, struct kn_ocsp_info *info)
@@ -246,8 +502,9 @@ kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 		}
 		which = w;
 	}
-	if ((rc = kn__ca_keys(env, &v[which].ca, &signer, &key)) != 0) {
-		info->why = "the CA's key is not available";
+	if ((rc = signer_get(db, env, "kakuin serve", &v[which].ca, &signer,
+	    &key)) != 0) {
+		info->why = "the OCSP responder's key is not available";
 		goto bare;
 	}
 	if ((bs = OCSP_BASICRESP_new()) == NULL ||
@@ -272,8 +529,10 @@ kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 		info->why = "the nonce cannot be copied";
 		goto bare;
 	}
+	/* The responder's certificate goes along so that clients can check
+	 * it chains to the issuer (RFC 6960 section 4.2.2.2). */
 	if (OCSP_basic_sign(bs, signer, key, kn__md_for(key), NULL,
-	    OCSP_NOCERTS | OCSP_RESPID_KEY) != 1) {
+	    OCSP_RESPID_KEY) != 1) {
 		info->why = "the response cannot be signed";
 		goto bare;
 	}

@@ -251,6 +251,10 @@ refresh_crls(void *arg)
 		else if (db != NULL && n > 0)
 			fprintf(stderr, "kakuin serve: signed %d CRL%s\n", n,
 			    n == 1 ? "" : "s");
+		if (db != NULL && kn_ocsp_refresh(db, rf->srv->ca_env,
+		    "kakuin serve") != 0)
+			fprintf(stderr, "kakuin serve: OCSP responder "
+			    "certificates: %s\n", kn_err_get()->msg);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 60;
 		pthread_mutex_lock(&rf->mu);

@@ -141,3 +141,60 @@ def test_wrong_method(ca, serve):
     srv = serve(ca)
     r = srv.get("/ocsp")
     assert r.status == 405 and r.header("Allow") == "POST"
+
+
+def test_answers_come_from_a_delegated_responder(ca, tmp_path, serve):
+    """RFC 6960 4.2.2.2: signed by a certificate the CA issued for OCSP
+    signing only, with id-pkix-ocsp-nocheck, its key in the token."""
+    pems = write_ca_pems(ca, tmp_path)
+    cp = chain(pems, tmp_path)
+    good, _ = demo_certs(ca)
+    gp = save_cert(ca, good, tmp_path / "good.pem")
+    rows = ca.sql("SELECT s.key_uri, s.cert_pem FROM ocsp_signers s "
+                  "JOIN cas c ON c.id = s.ca_id WHERE c.name = 'issuing'")
+    assert len(rows) == 1, rows
+    assert rows[0][0].startswith("pkcs11:"), rows
+    signer = tmp_path / "signer.pem"
+    signer.write_text(rows[0][1])
+    text = openssl("x509", "-in", signer, "-noout", "-text").stdout
+    assert "OCSP Signing" in text and "OCSP No Check" in text, text
+    assert "OCSP responder" in text and "CRL Distribution" not in text
+    verify = openssl("verify", "-CAfile", pems["root"], "-untrusted",
+                     pems["issuing"], signer)
+    assert "OK" in verify.stdout
+    srv = serve(ca)
+    out = ask(srv, pems["issuing"], cp, "-cert", gp)
+    assert "Response verify OK" in out, out
+    serial = openssl("x509", "-in", signer, "-noout",
+                     "-serial").stdout.strip().split("=")[1]
+    # openssl prints the certificates the response carries.
+    assert serial.upper() in out.replace(":", "").upper(), out
+    # The signer's key signs; the CA key would not verify with -VAfile.
+    out = openssl("ocsp", "-issuer", pems["issuing"], "-cert", gp, "-url",
+                  "http://127.0.0.1:%d/ocsp" % srv.port, "-VAfile",
+                  signer).stdout
+    assert "%s: good" % gp in out, out
+
+
+def test_responder_certificate_renewed_before_it_ends(ca, tmp_path, serve):
+    pems = write_ca_pems(ca, tmp_path)
+    cp = chain(pems, tmp_path)
+    good, _ = demo_certs(ca)
+    gp = save_cert(ca, good, tmp_path / "good.pem")
+    c = ca.db(readonly=False)
+    c.execute("UPDATE ocsp_signers SET not_after = '2026-01-01T00:00:00Z'")
+    c.commit()
+    c.close()
+    before = ca.sql("SELECT serial FROM ocsp_signers")
+    srv = serve(ca)
+    out = ask(srv, pems["issuing"], cp, "-cert", gp)
+    assert "%s: good" % gp in out, out
+    after = ca.sql("SELECT s.serial, s.key_uri FROM ocsp_signers s "
+                   "JOIN cas c ON c.id = s.ca_id WHERE c.name = 'issuing' "
+                   "ORDER BY s.id")
+    assert len(after) == 2 and after[0][0] in [b[0] for b in before]
+    assert after[1][0] not in [b[0] for b in before]
+    audit = ca.sql("SELECT actor FROM audit WHERE action = "
+                   "'ca.ocsp_signer' AND object = 'ca:issuing'")
+    assert len(audit) == 2 and audit[-1][0] == "kakuin serve", audit
+    assert ca.run("audit", "verify").rc == 0
