@@ -251,6 +251,12 @@ int	kn_crl_get(struct kn_db *db, const char *ca, int64_t shard,
 int	kn_ocsp_signer(struct kn_db *db, const struct kn_ca_env *env,
 	    const char *actor, const char *ca) KN_WUR;
 
+/* Signs and stores the answers of up to max certificates that have none
+ * or one past half its life (the server runs it once a minute);
+ * *count receives how many. */
+int	kn_ocsp_presign(struct kn_db *db, const struct kn_ca_env *env, int max,
+	    int *count) KN_WUR;
+
 /* kn_ocsp_signer for every CA (the server runs it once a minute). */
 int	kn_ocsp_refresh(struct kn_db *db, const struct kn_ca_env *env,
 	    const char *actor) KN_WUR;
@@ -260,6 +266,12 @@ struct kn_ocsp_info {
 	int		 status;	/* OCSPResponseStatus (RFC 6960 4.2.1) */
 	int		 ids;		/* CertIDs in the request */
 	const char	*why;		/* why not successful, or NULL */
+	bool		 cached;	/* a pre-signed response */
+	bool		 cacheable;	/* one SHA-1 CertID, no nonce */
+	char		 this_update[21];	/* of a successful one */
+	char		 next_update[21];
+	char		 cert_status[8];	/* stored status of the first
+						   certificate, if ours */
 };
 
 /* Answers one DER OCSPRequest (RFC 6960) with a DER OCSPResponse in *out

@@ -71,6 +71,13 @@ int	kn__audit(struct kn_db *db, const char *actor, const char *action,
 /* The RFC 5280 CRLReason code of a reason name; -1 for unspecified (no
  * reasonCode). */
 int	kn__reason_code(const char *r);
+/* Drops the pre-signed OCSP answer of serial (its status changed); call
+ * within the transaction that changes it. */
+int	kn__ocsp_forget(struct kn_db *db, const char *serial) KN_WUR;
+/* Signs serial's OCSP answer again at once (after its status changed);
+ * a failure leaves it to the next asker. */
+void	kn__ocsp_resign(struct kn_db *db, const struct kn_ca_env *env,
+	    const char *serial);
 /* Base64 (no newlines) of n bytes, and back. */
 char	*kn__b64(const unsigned char *p, size_t n);
 int	kn__unb64(const char *s, unsigned char **out, size_t *len) KN_WUR;

@@ -316,7 +316,6 @@ change(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	char now[21], obj[64];
 	int rc;
 
-	(void)env;
 	kn_buf_init(&detail, 1024);
 	kn_now_rfc3339(now);
 	if ((rc = kn_db_begin(db)) != 0)
@@ -342,6 +341,10 @@ change(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	}
 	kn_stmt_done(st);
 	st = NULL;
+	/* Its pre-signed OCSP answer no longer holds: the next asker gets
+	 * one signed with the new status. */
+	if ((rc = kn__ocsp_forget(db, t->serial)) != 0)
+		goto out;
 	kn_jw_init(&w, &detail);
 	kn_jw_obj(&w);
 	kn_jw_kstr(&w, "from", t->status);
@@ -351,7 +354,8 @@ change(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	snprintf(obj, sizeof(obj), "cert:%s", t->serial);
 	if ((rc = kn__audit(db, actor, action, obj, &detail)) != 0)
 		goto out;
-	rc = kn_db_commit(db);
+	if ((rc = kn_db_commit(db)) == 0)
+		kn__ocsp_resign(db, env, t->serial);
 out:
 	kn_stmt_done(st);
 	kn_db_rollback(db);

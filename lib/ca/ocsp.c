@@ -4,11 +4,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <openssl/bn.h>
 #include <openssl/evp.h>
 #include <openssl/ocsp.h>
 #include <openssl/rand.h>
@@ -343,7 +345,7 @@ gtime(const char *iso)
 static int
 add_status(struct kn_db *db, OCSP_BASICRESP *bs, OCSP_CERTID *id,
     const struct issuer *v, size_t n, const struct issuer *is,
-    ASN1_TIME *now, ASN1_TIME *next)
+    ASN1_TIME *now, ASN1_TIME *next, int *wrote, char dbst[8])
 {
 	size_t i;
 	ASN1_INTEGER *sn;
@@ -361,6 +363,7 @@ add_status(struct kn_db *db, OCSP_BASICRESP *bs, OCSP_CERTID *id,
 		rc = kn_cert_get(db, &c, serial);
 		if (rc == 0) {
 			if (strcmp(c.ca, is->ca.name) == 0) {
+				snprintf(dbst, 8, "%s", c.status);
 				if (strcmp(c.status, "valid") == 0)
 					status = V_OCSP_CERTSTATUS_GOOD;
 				else {
@@ -384,6 +387,7 @@ add_status(struct kn_db *db, OCSP_BASICRESP *bs, OCSP_CERTID *id,
 	}
 	if (status == V_OCSP_CERTSTATUS_REVOKED && rt == NULL)
 		return KN_ERR_INTERNAL;
+	*wrote = status;
 	if (OCSP_basic_add1_status(bs, id, status, reason, rt, now,
 	    next) == NULL) {
 		ASN1_GENERALIZEDTIME_free(rt);
@@ -438,6 +442,195 @@ kn_ocsp_refresh(struct kn_db *db, const struct kn_ca_env *env,
 	return rc;
 }
 
+/* A pre-signed answer for serial of CA ca_id still before its refresh
+ * time: KN_ERR_NOTFOUND when there is none. */
+static int
+cached_get(struct kn_db *db, int64_t ca_id, const char *serial,
+    unsigned char **out, size_t *outlen, struct kn_ocsp_info *info)
+{
+	struct kn_stmt *st;
+	char now[21];
+	int rc;
+
+	kn_now_rfc3339(now);
+	if ((rc = kn_db_stmt(db, &st, "SELECT der, this_update, next_update "
+	    "FROM ocsp_responses WHERE serial = ? AND ca_id = ? AND "
+	    "refresh_at > ?")) != 0)
+		return rc;
+	if ((rc = kn_stmt_bind_text(st, 1, serial)) == 0 &&
+	    (rc = kn_stmt_bind_int64(st, 2, ca_id)) == 0 &&
+	    (rc = kn_stmt_bind_text(st, 3, now)) == 0) {
+		if ((rc = kn_stmt_step(st)) == KN_ROW) {
+			rc = kn__unb64(kn_stmt_text(st, 0), out, outlen);
+			snprintf(info->this_update, sizeof(info->this_update),
+			    "%s", kn_stmt_text(st, 1));
+			snprintf(info->next_update, sizeof(info->next_update),
+			    "%s", kn_stmt_text(st, 2));
+		} else
+			rc = rc < 0 ? rc : KN_ERR_NOTFOUND;
+	}
+	kn_stmt_done(st);
+	return rc;
+}
+
+/* Keeps a freshly signed answer for the next asker (a failure only costs
+ * a signature later). */
+static void
+cached_put(struct kn_db *db, int64_t ca_id, const char *serial,
+    const unsigned char *der, size_t len, const struct kn_ocsp_info *info)
+{
+	struct kn_stmt *st = NULL;
+	char refresh[21], *b64;
+	int rc;
+
+	kn_time_rfc3339(refresh, time(NULL) + OCSP_HOURS * 3600L / 2);
+	if ((b64 = kn__b64(der, len)) == NULL)
+		return;
+	/* Only while the certificate still has the status the answer was
+	 * signed from: a revocation committed meanwhile wins. */
+	if ((rc = kn_db_begin(db)) != 0 ||
+	    (rc = kn_db_stmt(db, &st, "INSERT INTO ocsp_responses (serial, "
+	    "ca_id, der, this_update, next_update, refresh_at) SELECT ?, ?, "
+	    "?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM certs WHERE serial = ? "
+	    "AND status = ?) ON CONFLICT (serial) DO UPDATE SET ca_id = "
+	    "excluded.ca_id, der = excluded.der, this_update = "
+	    "excluded.this_update, next_update = excluded.next_update, "
+	    "refresh_at = excluded.refresh_at")) != 0)
+		goto out;
+	if (kn_stmt_bind_text(st, 1, serial) == 0 &&
+	    kn_stmt_bind_int64(st, 2, ca_id) == 0 &&
+	    kn_stmt_bind_text(st, 3, b64) == 0 &&
+	    kn_stmt_bind_text(st, 4, info->this_update) == 0 &&
+	    kn_stmt_bind_text(st, 5, info->next_update) == 0 &&
+	    kn_stmt_bind_text(st, 6, refresh) == 0 &&
+	    kn_stmt_bind_text(st, 7, serial) == 0 &&
+	    kn_stmt_bind_text(st, 8, info->cert_status) == 0 &&
+	    kn_stmt_run(st) == 0) {
+		kn_stmt_done(st);
+		st = NULL;
+		if (kn_db_commit(db) != 0)
+			kn_err_clear();
+	}
+out:
+	kn_stmt_done(st);
+	kn_db_rollback(db);
+	kn_err_clear();
+	free(b64);
+}
+
+int
+kn__ocsp_forget(struct kn_db *db, const char *serial)
+{
+	struct kn_stmt *st;
+	int rc;
+
+	if ((rc = kn_db_stmt(db, &st, "DELETE FROM ocsp_responses WHERE "
+	    "serial = ?")) != 0)
+		return rc;
+	if ((rc = kn_stmt_bind_text(st, 1, serial)) == 0)
+		rc = kn_stmt_run(st);
+	kn_stmt_done(st);
+	return rc;
+}
+
+/* Signs the answer for ids (all of CA v[which]) into *out; the nonce of
+ * rq, if any, is echoed.  *first is the status of ids[0]. */
+static int
+sign_answer(struct kn_db *db, const struct kn_ca_env *env,
+    const struct issuer *v, size_t ncas, int which, OCSP_CERTID **ids,
+    int n, OCSP_REQUEST *rq, unsigned char **out, size_t *outlen,
+    struct kn_ocsp_info *info, int *first)
+{
+	OCSP_BASICRESP *bs = NULL;
+	OCSP_RESPONSE *resp = NULL;
+	ASN1_TIME *now = NULL, *next = NULL;
+	EVP_PKEY *key = NULL;
+	X509 *signer = NULL;
+	char dbst[8];
+	int k, st, rc;
+
+	if ((rc = signer_get(db, env, "kakuin serve", &v[which].ca, &signer,
+	    &key)) != 0) {
+		info->why = "the OCSP responder's key is not available";
+		goto out;
+	}
+	rc = KN_ERR_NOMEM;
+	if ((bs = OCSP_BASICRESP_new()) == NULL ||
+	    (now = X509_gmtime_adj(NULL, 0)) == NULL ||
+	    (next = X509_gmtime_adj(NULL, OCSP_HOURS * 3600L)) == NULL) {
+		info->why = "out of memory";
+		goto out;
+	}
+	kn__asn1_time(info->this_update, now);
+	kn__asn1_time(info->next_update, next);
+	for (k = 0; k < n; k++) {
+		if ((rc = add_status(db, bs, ids[k], v, ncas, &v[which], now,
+		    next, &st, k == 0 ? info->cert_status : dbst)) != 0) {
+			info->why = "a certificate's status cannot be read";
+			goto out;
+		}
+		if (k == 0)
+			*first = st;
+	}
+	/* A nonce is echoed (RFC 6960 section 4.4.1; RFC 8954 caps it at
+	 * 32 octets). */
+	if (rq != NULL && OCSP_copy_nonce(bs, rq) <= 0) {
+		rc = KN_ERR_CRYPTO;
+		info->why = "the nonce cannot be copied";
+		goto out;
+	}
+	/* The responder's certificate goes along so that clients can check
+	 * it chains to the issuer (RFC 6960 section 4.2.2.2). */
+	if (OCSP_basic_sign(bs, signer, key, kn__md_for(key), NULL,
+	    OCSP_RESPID_KEY) != 1) {
+		rc = KN_ERR_CRYPTO;
+		info->why = "the response cannot be signed";
+		goto out;
+	}
+	resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
+	rc = encode(resp, out, outlen);
+out:
+	OCSP_RESPONSE_free(resp);
+	OCSP_BASICRESP_free(bs);
+	ASN1_TIME_free(now);
+	ASN1_TIME_free(next);
+	X509_free(signer);
+	EVP_PKEY_free(key);
+	return rc;
+}
+
+/* Every CA with its CertID hashes. */
+static int
+issuers(struct kn_db *db, struct kn_ca **cas, size_t *ncas,
+    struct issuer **v)
+{
+	size_t i;
+	int rc;
+
+	*v = NULL;
+	if ((rc = kn_ca_list(db, cas, ncas)) != 0)
+		return rc;
+	if ((*v = calloc(*ncas ? *ncas : 1, sizeof(**v))) == NULL)
+		return KN_ERR_NOMEM;
+	for (i = 0; i < *ncas; i++) {
+		(*v)[i].ca = (*cas)[i];
+		if ((rc = issuer_hashes(&(*v)[i])) != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+issuers_free(struct kn_ca *cas, size_t ncas, struct issuer *v)
+{
+	size_t i;
+
+	for (i = 0; v != NULL && i < ncas; i++)
+		X509_free(v[i].cert);
+	free(v);
+	kn_ca_list_free(cas, ncas);
+}
+
 int
 kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
     const unsigned char *req, size_t reqlen, unsigned char **out,
@@ -445,15 +638,15 @@ kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 {
 	const unsigned char *p = req;
 	OCSP_REQUEST *rq = NULL;
-	OCSP_BASICRESP *bs = NULL;
-	OCSP_RESPONSE *resp = NULL;
+	OCSP_CERTID *ids[OCSP_MAX_IDS];
+	ASN1_OBJECT *md;
+	ASN1_INTEGER *sn;
 	struct issuer *v = NULL;
 	struct kn_ca *cas = NULL;
-	ASN1_TIME *now = NULL, *next = NULL;
-	EVP_PKEY *key = NULL;
-	X509 *signer = NULL;
-	size_t ncas = 0, i;
-	int n, k, which = -1, rc, status;
+	char serial[KN_SERIAL_HEX];
+	size_t ncas = 0;
+	int n, k, which = -1, rc, status, first = -1;
+	bool cacheable;
 
 	*out = NULL;
 	*outlen = 0;
@@ -474,24 +667,16 @@ kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 	/* Signed requests are accepted; the signature is not needed
 	 * (RFC 6960 section 4.1.2: optional). */
 	status = OCSP_RESPONSE_STATUS_INTERNALERROR;
-	if ((rc = kn_ca_list(db, &cas, &ncas)) != 0 ||
-	    (v = calloc(ncas ? ncas : 1, sizeof(*v))) == NULL) {
-		info->why = "the store cannot be read";
+	if (issuers(db, &cas, &ncas, &v) != 0) {
+		info->why = "the CAs cannot be read";
 		goto bare;
-	}
-	for (i = 0; i < ncas; i++) {
-		v[i].ca = cas[i];
-		if (issuer_hashes(&v[i]) != 0) {
-			info->why = "a CA certificate cannot be read";
-			goto bare;
-		}
 	}
 	/* One signer answers for every CertID: all must name the same CA. */
 	for (k = 0; k < n; k++) {
-		OCSP_CERTID *id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(
-		    rq, k));
-		int w = find_issuer(v, ncas, id);
+		int w;
 
+		ids[k] = OCSP_onereq_get0_id(OCSP_request_onereq_get0(rq, k));
+		w = find_issuer(v, ncas, ids[k]);
 		if (w < 0 || (which >= 0 && w != which)) {
 			status = OCSP_RESPONSE_STATUS_UNAUTHORIZED;
 			info->why = w < 0 ? "a certificate of an issuer this "
@@ -502,59 +687,147 @@ kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 		}
 		which = w;
 	}
-	if ((rc = signer_get(db, env, "kakuin serve", &v[which].ca, &signer,
-	    &key)) != 0) {
-		info->why = "the OCSP responder's key is not available";
-		goto bare;
-	}
-	if ((bs = OCSP_BASICRESP_new()) == NULL ||
-	    (now = X509_gmtime_adj(NULL, 0)) == NULL ||
-	    (next = X509_gmtime_adj(NULL, OCSP_HOURS * 3600L)) == NULL) {
-		info->why = "out of memory";
-		goto bare;
-	}
-	for (k = 0; k < n; k++) {
-		OCSP_CERTID *id = OCSP_onereq_get0_id(OCSP_request_onereq_get0(
-		    rq, k));
-
-		if (add_status(db, bs, id, v, ncas, &v[which], now,
-		    next) != 0) {
-			info->why = "a certificate's status cannot be read";
-			goto bare;
+	/* What RFC 5019 clients send (one SHA-1 CertID, no nonce) is
+	 * answered from the pre-signed responses. */
+	cacheable = n == 1 && OCSP_REQUEST_get_ext_by_NID(rq,
+	    NID_id_pkix_OCSP_Nonce, -1) < 0 &&
+	    OCSP_id_get0_info(NULL, &md, NULL, &sn, ids[0]) == 1 &&
+	    OBJ_obj2nid(md) == NID_sha1 && ASN1_STRING_length(sn) <= 20;
+	if (cacheable) {
+		kn__serial_hex(serial, sn);
+		if (cached_get(db, v[which].ca.id, serial, out, outlen,
+		    info) == 0) {
+			info->status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
+			info->cached = true;
+			rc = 0;
+			goto out;
 		}
+		kn_err_clear();
 	}
-	/* A nonce is echoed (RFC 6960 section 4.4.1; RFC 8954 caps it at
-	 * 32 octets). */
-	if (OCSP_copy_nonce(bs, rq) <= 0) {
-		info->why = "the nonce cannot be copied";
+	if (sign_answer(db, env, v, ncas, which, ids, n, rq, out, outlen,
+	    info, &first) != 0)
 		goto bare;
-	}
-	/* The responder's certificate goes along so that clients can check
-	 * it chains to the issuer (RFC 6960 section 4.2.2.2). */
-	if (OCSP_basic_sign(bs, signer, key, kn__md_for(key), NULL,
-	    OCSP_RESPID_KEY) != 1) {
-		info->why = "the response cannot be signed";
-		goto bare;
-	}
-	resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
-	rc = encode(resp, out, outlen);
 	info->status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
-	info->why = NULL;
+	info->cacheable = cacheable;
+	if (cacheable && first != V_OCSP_CERTSTATUS_UNKNOWN)
+		cached_put(db, v[which].ca.id, serial, *out, *outlen, info);
+	rc = 0;
 	goto out;
 bare:
 	info->status = status;
+	free(*out);
+	*out = NULL;
 	rc = bare(status, out, outlen);
 out:
-	for (i = 0; v != NULL && i < ncas; i++)
-		X509_free(v[i].cert);
-	free(v);
-	kn_ca_list_free(cas, ncas);
-	OCSP_RESPONSE_free(resp);
-	OCSP_BASICRESP_free(bs);
+	issuers_free(cas, ncas, v);
 	OCSP_REQUEST_free(rq);
-	ASN1_TIME_free(now);
-	ASN1_TIME_free(next);
-	X509_free(signer);
-	EVP_PKEY_free(key);
 	return rc;
+}
+
+/* kn_ocsp_presign, or for serial only (whatever its answer's age). */
+static int
+presign(struct kn_db *db, const struct kn_ca_env *env, const char *serial,
+    int max, int *count)
+{
+	struct kn_stmt *st = NULL;
+	struct issuer *v = NULL;
+	struct kn_ca *cas = NULL;
+	struct todo {
+		char	 serial[KN_SERIAL_HEX];
+		int64_t	 ca_id;
+	} *todo = NULL;
+	char now[21];
+	size_t ncas = 0, ntodo = 0, i, w;
+	int rc;
+
+	*count = 0;
+	if (max <= 0)
+		return 0;
+	if ((todo = calloc((size_t)max, sizeof(*todo))) == NULL)
+		return KN_ERR_NOMEM;
+	kn_now_rfc3339(now);
+	/* Certificates still valid in time with no answer, or one past its
+	 * refresh time. */
+	if (serial != NULL)
+		rc = kn_db_stmt(db, &st, "SELECT serial, ca_id FROM certs "
+		    "WHERE not_after > ? AND serial = ? LIMIT ?");
+	else
+		rc = kn_db_stmt(db, &st, "SELECT c.serial, c.ca_id FROM "
+		    "certs c LEFT JOIN ocsp_responses o ON o.serial = "
+		    "c.serial WHERE c.not_after > ? AND (o.serial IS NULL OR "
+		    "o.refresh_at <= ?) LIMIT ?");
+	if (rc != 0)
+		goto out;
+	if ((rc = kn_stmt_bind_text(st, 1, now)) != 0 ||
+	    (rc = kn_stmt_bind_text(st, 2, serial ? serial : now)) != 0 ||
+	    (rc = kn_stmt_bind_int64(st, 3, max)) != 0)
+		goto out;
+	while ((rc = kn_stmt_step(st)) == KN_ROW && ntodo < (size_t)max) {
+		snprintf(todo[ntodo].serial, sizeof(todo[ntodo].serial), "%s",
+		    kn_stmt_text(st, 0));
+		todo[ntodo++].ca_id = kn_stmt_int64(st, 1);
+	}
+	kn_stmt_done(st);
+	st = NULL;
+	if (rc < 0 || ntodo == 0)
+		goto out;
+	if ((rc = issuers(db, &cas, &ncas, &v)) != 0)
+		goto out;
+	for (i = 0; i < ntodo; i++) {
+		struct kn_ocsp_info info;
+		OCSP_CERTID *id = NULL;
+		ASN1_INTEGER *sn = NULL;
+		BIGNUM *bn = NULL;
+		unsigned char *der = NULL;
+		size_t len = 0;
+		int first = -1;
+
+		for (w = 0; w < ncas && v[w].ca.id != todo[i].ca_id; w++)
+			;
+		if (w == ncas)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (BN_hex2bn(&bn, todo[i].serial) == 0 ||
+		    (sn = BN_to_ASN1_INTEGER(bn, NULL)) == NULL ||
+		    (id = OCSP_cert_id_new(EVP_sha1(),
+		    X509_get_subject_name(v[w].cert),
+		    X509_get0_pubkey_bitstr(v[w].cert), sn)) == NULL)
+			rc = KN_ERR_NOMEM;
+		else
+			rc = sign_answer(db, env, v, ncas, (int)w, &id, 1,
+			    NULL, &der, &len, &info, &first);
+		if (rc == 0 && first != V_OCSP_CERTSTATUS_UNKNOWN) {
+			cached_put(db, todo[i].ca_id, todo[i].serial, der, len,
+			    &info);
+			(*count)++;
+		}
+		free(der);
+		OCSP_CERTID_free(id);
+		ASN1_INTEGER_free(sn);
+		BN_free(bn);
+		if (rc != 0)
+			goto out;
+	}
+out:
+	kn_stmt_done(st);
+	issuers_free(cas, ncas, v);
+	free(todo);
+	return rc;
+}
+
+int
+kn_ocsp_presign(struct kn_db *db, const struct kn_ca_env *env, int max,
+    int *count)
+{
+	return presign(db, env, NULL, max, count);
+}
+
+void
+kn__ocsp_resign(struct kn_db *db, const struct kn_ca_env *env,
+    const char *serial)
+{
+	int n;
+
+	if (env != NULL && presign(db, env, serial, 1, &n) != 0)
+		kn_err_clear();
 }

@@ -4,9 +4,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/sha.h>
 #include <openssl/pem.h>
 
 #include "base/jsonw.h"
@@ -150,6 +152,67 @@ ocsp_bare(struct req *r, unsigned char status)
 	return reply(r, 200, "application/ocsp-response", der, 5, true);
 }
 
+/* "2026-11-21T19:58:14Z" as a time_t, or -1. */
+static time_t
+rfc3339_time(const char *s)
+{
+	struct tm tm;
+	const char *end;
+
+	memset(&tm, 0, sizeof(tm));
+	if ((end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm)) == NULL ||
+	    *end != '\0')
+		return -1;
+	return timegm(&tm);
+}
+
+/* An answer any HTTP cache may keep (RFC 5019 section 6: one CertID, no
+ * nonce, over GET): max-age up to when kakuin signs it again, ETag,
+ * Last-Modified = thisUpdate, Expires = nextUpdate; If-None-Match gets
+ * 304. */
+static MHD_RESULT
+ocsp_cached_reply(struct req *r, unsigned char *der, size_t len,
+    const struct kn_ocsp_info *info)
+{
+	unsigned char d[32];
+	char etag[40], hex[33], cc[96], lm[40], ex[40];
+	const char *inm, *h[11];
+	time_t now = time(NULL), tu = rfc3339_time(info->this_update);
+	time_t nu = rfc3339_time(info->next_update);
+	long age;
+	struct tm tm;
+
+	if (tu < 0 || nu < 0 || nu <= now)
+		return reply(r, 200, "application/ocsp-response", der, len,
+		    true);
+	SHA256(der, len, d);
+	kn_hex(hex, d, 16);
+	snprintf(etag, sizeof(etag), "\"%s\"", hex);
+	/* Half the life: kakuin signs it again then. */
+	age = (long)(tu + (nu - tu) / 2 - now);
+	if (age < 0)
+		age = 0;
+	snprintf(cc, sizeof(cc), "public, max-age=%ld, no-transform", age);
+	strftime(lm, sizeof(lm), "%a, %d %b %Y %H:%M:%S GMT",
+	    gmtime_r(&tu, &tm));
+	strftime(ex, sizeof(ex), "%a, %d %b %Y %H:%M:%S GMT",
+	    gmtime_r(&nu, &tm));
+	h[0] = "Cache-Control", h[1] = cc;
+	h[2] = "ETag", h[3] = etag;
+	h[4] = "Last-Modified", h[5] = lm;
+	h[6] = "Expires", h[7] = ex;
+	h[8] = NULL;
+	inm = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+	    "If-None-Match");
+	if (inm != NULL && strstr(inm, etag) != NULL) {
+		free(der);
+		return reply_headers(r, 304, "application/ocsp-response",
+		    NULL, 0, false, h);
+	}
+	return reply_headers(r, 200, "application/ocsp-response", der, len,
+	    true, h);
+}
+
 /* One OCSP exchange (RFC 6960 appendix A): the answer is always an
  * OCSPResponse, also for a request that cannot be read. */
 static MHD_RESULT
@@ -164,6 +227,9 @@ ocsp_answer(struct req *r, const unsigned char *der, size_t len)
 	if (kn_ocsp_respond(srv_db(r), r->srv->ca_env, der, len, &out,
 	    &outlen, &info) != 0)
 		return ocsp_bare(r, 2);		/* internalError */
+	if (info.status == 0 && (info.cacheable || info.cached) &&
+	    (is(r, "GET") || is(r, "HEAD")))
+		return ocsp_cached_reply(r, out, outlen, &info);
 	return reply(r, 200, "application/ocsp-response", out, outlen, true);
 }
 

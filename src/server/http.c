@@ -84,8 +84,16 @@ MHD_RESULT
 reply(struct req *r, unsigned status, const char *ctype, void *data,
     size_t len, bool must_free)
 {
+	return reply_headers(r, status, ctype, data, len, must_free, NULL);
+}
+
+MHD_RESULT
+reply_headers(struct req *r, unsigned status, const char *ctype, void *data,
+    size_t len, bool must_free, const char *const *headers)
+{
 	struct MHD_Response *resp;
 	MHD_RESULT ret;
+	size_t i;
 
 	resp = MHD_create_response_from_buffer(len, data, must_free ?
 	    MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
@@ -96,7 +104,11 @@ reply(struct req *r, unsigned status, const char *ctype, void *data,
 	}
 	MHD_add_response_header(resp, "Content-Type", ctype);
 	security_headers(resp, ctype);
-	if ((strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") !=
+	for (i = 0; headers != NULL && headers[i] != NULL; i += 2)
+		MHD_add_response_header(resp, headers[i], headers[i + 1]);
+	if (headers != NULL)
+		;	/* the caller chose the caching headers */
+	else if ((strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") !=
 	    0) || strcmp(ctype, "application/x-pkcs12") == 0)
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
 	else if (status == 200 && strncmp(ctype, "text/css", 8) != 0)

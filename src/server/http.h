@@ -74,6 +74,11 @@ void		 srv_db_close_all(void);
 /* Replies; each returns the MHD result to hand back. */
 MHD_RESULT	 reply(struct req *r, unsigned status, const char *ctype,
 		    void *data, size_t len, bool must_free);
+/* reply() with extra headers (name, value, ..., NULL), which then set the
+ * caching headers instead of the defaults. */
+MHD_RESULT	 reply_headers(struct req *r, unsigned status, const char *ctype,
+		    void *data, size_t len, bool must_free,
+		    const char *const *headers);
 MHD_RESULT	 reply_json(struct req *r, unsigned status, json_t *body);
 /* The error recorded for rc as {"error": {code, field, message}} with the
  * HTTP status that fits it. */

@@ -3,6 +3,7 @@ good, revoked with time and reason, unknown, unauthorized, with and
 without a nonce, over POST and GET, and malformed requests answered with
 an OCSPResponse rather than a dropped connection."""
 import base64
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -198,3 +199,121 @@ def test_responder_certificate_renewed_before_it_ends(ca, tmp_path, serve):
                    "'ca.ocsp_signer' AND object = 'ca:issuing'")
     assert len(audit) == 2 and audit[-1][0] == "kakuin serve", audit
     assert ca.run("audit", "verify").rc == 0
+
+
+def get_request(pems, cert, d):
+    req = Path(d) / "get-req.der"
+    openssl("ocsp", "-issuer", pems["issuing"], "-cert", cert, "-no_nonce",
+            "-reqout", req)
+    return "/ocsp/" + urllib.parse.quote(
+        base64.b64encode(req.read_bytes()).decode(), safe="")
+
+
+def status_of(body, pems, cert, d):
+    resp = Path(d) / "get-resp.der"
+    resp.write_bytes(body)
+    out = openssl("ocsp", "-respin", resp, "-issuer", pems["issuing"],
+                  "-cert", cert, "-CAfile", chain(pems, d), "-no_nonce")
+    line = [x for x in out.stdout.splitlines() if x.startswith(str(cert))]
+    assert line, out.stdout + out.stderr
+    return line[0].split(": ", 1)[1]
+
+
+def wait_presigned(k):
+    """Until the server's refresher has signed every certificate's
+    answer."""
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        left = k.sql("SELECT count(*) FROM certs c LEFT JOIN ocsp_responses "
+                     "o ON o.serial = c.serial WHERE o.serial IS NULL")[0][0]
+        if left == 0:
+            return
+        time.sleep(0.1)
+    raise AssertionError("the server did not pre-sign every answer")
+
+
+def test_pre_signed_answers_with_http_caching(ca, tmp_path, serve):
+    """RFC 5019 section 6: GET answers carry max-age, ETag, Last-Modified
+    and Expires; the same pre-signed bytes come back until kakuin signs
+    again; If-None-Match gets 304."""
+    pems = write_ca_pems(ca, tmp_path)
+    good, _ = demo_certs(ca)
+    gp = save_cert(ca, good, tmp_path / "good.pem")
+    path = get_request(pems, gp, tmp_path)
+    srv = serve(ca)
+    wait_presigned(ca)
+    a = srv.get(path)
+    b = srv.get(path)
+    assert a.status == 200 and b.status == 200
+    assert a.body == b.body, "a pre-signed answer is served as is"
+    cc = a.header("Cache-Control")
+    assert cc.startswith("public, max-age=") and "no-transform" in cc, cc
+    age = int(cc.split("max-age=")[1].split(",")[0])
+    assert 3600 <= age <= 12 * 3600, cc
+    etag = a.header("ETag")
+    assert etag and etag == b.header("ETag"), a.headers
+    assert a.header("Last-Modified") and a.header("Expires"), a.headers
+    assert status_of(a.body, pems, gp, tmp_path) == "good"
+    c = srv.get(path, headers={"If-None-Match": etag})
+    assert c.status == 304 and c.body == b"", c.status
+    # POST is not for caches.
+    post = srv.request("POST", "/ocsp", body=(tmp_path /
+                                              "get-req.der").read_bytes())
+    assert post.header("Cache-Control") == "no-store"
+
+
+def test_status_change_signs_again_at_once(ca, tmp_path, serve):
+    pems = write_ca_pems(ca, tmp_path)
+    _, csr = make_csr(tmp_path)
+    serial = issue(ca, "smime-sponsor-multipurpose", csr)
+    pem = save_cert(ca, serial, tmp_path / "s.pem")
+    path = get_request(pems, pem, tmp_path)
+    srv = serve(ca)
+    wait_presigned(ca)
+    first = srv.get(path)
+    assert status_of(first.body, pems, pem, tmp_path) == "good"
+    ca.ok("cert", "suspend", serial)
+    rows = ca.sql("SELECT der FROM ocsp_responses WHERE serial = ?",
+                  (serial,))
+    assert len(rows) == 1, "suspending signed the answer again at once"
+    held = srv.get(path)
+    assert held.header("ETag") != first.header("ETag")
+    assert status_of(held.body, pems, pem, tmp_path) == "revoked"
+    ca.ok("cert", "resume", serial)
+    assert status_of(srv.get(path).body, pems, pem, tmp_path) == "good"
+    ca.ok("cert", "revoke", serial, "--reason", "keyCompromise")
+    assert status_of(srv.get(path).body, pems, pem, tmp_path) == "revoked"
+
+
+def test_server_pre_signs_every_certificate(ca, tmp_path, serve):
+    certs = ca.json("cert", "list", "--json")["certs"]
+    c = ca.db(readonly=False)
+    c.execute("DELETE FROM ocsp_responses")
+    c.commit()
+    c.close()
+    srv = serve(ca)
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        n = ca.sql("SELECT count(*) FROM ocsp_responses")[0][0]
+        if n >= len(certs):
+            break
+        time.sleep(0.2)
+    assert n == len(certs), (n, len(certs), srv.stderr())
+    assert "pre-signed %d OCSP answer" % len(certs) in srv.stderr()
+
+
+def test_nonce_answers_are_signed_each_time(ca, tmp_path, serve):
+    pems = write_ca_pems(ca, tmp_path)
+    good, _ = demo_certs(ca)
+    gp = save_cert(ca, good, tmp_path / "good.pem")
+    srv = serve(ca)
+    bodies = set()
+    for i in range(2):
+        req = tmp_path / ("n%d.der" % i)
+        openssl("ocsp", "-issuer", pems["issuing"], "-cert", gp,
+                "-reqout", req)
+        r = srv.request("POST", "/ocsp", body=req.read_bytes(),
+                        headers={"Content-Type": "application/ocsp-request"})
+        assert r.status == 200
+        bodies.add(r.body)
+    assert len(bodies) == 2

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs12.h>
 #include <openssl/rsa.h>
@@ -654,6 +655,95 @@ test_certificate_carries_csr_key(void **state)
 	EVP_PKEY_free(kb);
 }
 
+/* The OCSP status of serial as kakuin answers a SHA-1, nonce-less
+ * request: V_OCSP_CERTSTATUS_*, with the reason of a revoked one. */
+static int
+ocsp_status(struct fx *fx, const char *serial, int *reason)
+{
+	struct kn_ca iss;
+	struct kn_ocsp_info info;
+	OCSP_REQUEST *rq = OCSP_REQUEST_new();
+	OCSP_CERTID *id;
+	OCSP_RESPONSE *resp;
+	OCSP_BASICRESP *bs;
+	OCSP_SINGLERESP *one;
+	ASN1_GENERALIZEDTIME *rev, *tu, *nu;
+	ASN1_INTEGER *sn;
+	BIGNUM *bn = NULL;
+	X509 *i;
+	unsigned char *der = NULL, *out = NULL;
+	const unsigned char *p;
+	size_t outlen;
+	int len, st;
+
+	assert_int_equal(kn_ca_get(fx->db, &iss, "issuing"), 0);
+	i = pem_x509(iss.cert_pem);
+	assert_true(BN_hex2bn(&bn, serial) > 0);
+	sn = BN_to_ASN1_INTEGER(bn, NULL);
+	id = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(i),
+	    X509_get0_pubkey_bitstr(i), sn);
+	assert_non_null(id);
+	assert_non_null(OCSP_request_add0_id(rq, id));
+	len = i2d_OCSP_REQUEST(rq, &der);
+	assert_true(len > 0);
+	assert_int_equal(kn_ocsp_respond(fx->db, &fx->env, der, (size_t)len,
+	    &out, &outlen, &info), 0);
+	assert_int_equal(info.status, 0);
+	p = out;
+	resp = d2i_OCSP_RESPONSE(NULL, &p, (long)outlen);
+	assert_non_null(resp);
+	bs = OCSP_response_get1_basic(resp);
+	assert_non_null(bs);
+	one = OCSP_resp_get0(bs, 0);
+	assert_non_null(one);
+	st = OCSP_single_get0_status(one, reason, &rev, &tu, &nu);
+	OCSP_BASICRESP_free(bs);
+	OCSP_RESPONSE_free(resp);
+	OCSP_REQUEST_free(rq);
+	OPENSSL_free(der);
+	free(out);
+	ASN1_INTEGER_free(sn);
+	BN_free(bn);
+	X509_free(i);
+	kn_ca_cleanup(&iss);
+	return st;
+}
+
+static void
+test_ocsp(void **state)
+{
+	struct fx *fx = *state;
+	struct kn_cert_request_in in;
+	char serial[KN_SERIAL_HEX];
+	int reason = -1, n;
+
+	base_request(&in, "taro@jipdec.example");
+	in.keygen = "ec-p256";
+	issue(fx, &in, serial);
+	assert_int_equal(ocsp_status(fx, serial, &reason),
+	    V_OCSP_CERTSTATUS_GOOD);
+	/* The answer was kept, and is served again as kept. */
+	assert_int_equal(count(fx, "SELECT count(*) FROM ocsp_responses"), 1);
+	assert_int_equal(ocsp_status(fx, serial, &reason),
+	    V_OCSP_CERTSTATUS_GOOD);
+	assert_int_equal(kn_cert_revoke(fx->db, &fx->env, "t", NULL, serial,
+	    "keyCompromise", NULL), 0);
+	assert_int_equal(ocsp_status(fx, serial, &reason),
+	    V_OCSP_CERTSTATUS_REVOKED);
+	assert_int_equal(reason, OCSP_REVOKED_STATUS_KEYCOMPROMISE);
+	assert_int_equal(ocsp_status(fx, "7fffffffffffffff01", &reason),
+	    V_OCSP_CERTSTATUS_UNKNOWN);
+	/* Pre-signing finds nothing missing, then re-signs a stale one. */
+	assert_int_equal(kn_ocsp_presign(fx->db, &fx->env, 100, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(kn_db_exec(fx->db, "UPDATE ocsp_responses SET "
+	    "refresh_at = '2000-01-01T00:00:00Z'"), 0);
+	assert_int_equal(kn_ocsp_presign(fx->db, &fx->env, 100, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(count(fx, "SELECT count(*) FROM ocsp_responses "
+	    "WHERE refresh_at > '2001-01-01'"), 1);
+}
+
 #define CA_TESTS(setup) \
 	cmocka_unit_test_setup_teardown(test_hierarchy, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_issue_revoke_crl, setup, \
@@ -668,7 +758,8 @@ test_certificate_carries_csr_key(void **state)
 	cmocka_unit_test_setup_teardown(test_sharded_crls, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_p12_once, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_certificate_carries_csr_key, \
-	    setup, teardown)
+	    setup, teardown), \
+	cmocka_unit_test_setup_teardown(test_ocsp, setup, teardown)
 
 int
 main(void)
