@@ -248,8 +248,8 @@ static struct {
 } ca_cache[CA_CACHE];
 static pthread_mutex_t ca_cache_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static X509 *
-ca_cert(const struct kn_ca *ca)
+X509 *
+kn__ca_cert(const struct kn_ca *ca)
 {
 	X509 *x = NULL;
 	size_t i;
@@ -282,7 +282,7 @@ kn__ca_keys(const struct kn_ca_env *env, const struct kn_ca *ca, X509 **cert,
 {
 	int rc;
 
-	if ((*cert = ca_cert(ca)) == NULL)
+	if ((*cert = kn__ca_cert(ca)) == NULL)
 		return kn_err_set(KN_ERR_INTERNAL, "ca", "the certificate of "
 		    "CA %s cannot be read", ca->name);
 	if ((rc = kn_key_load(env->ks, ca->key_uri, key)) != 0) {
@@ -293,14 +293,15 @@ kn__ca_keys(const struct kn_ca_env *env, const struct kn_ca *ca, X509 **cert,
 	return 0;
 }
 
-/* CN = name, O = operator, C = JP */
-static X509_NAME *
-ca_subject(const struct kn_ca_env *env, const char *name)
+X509_NAME *
+kn__operator_name(const struct kn_ca_env *env, const char *what,
+    const char *suffix)
 {
 	X509_NAME *n = X509_NAME_new();
-	char cn[128];
+	char cn[160];
 
-	snprintf(cn, sizeof(cn), "%s %s", env->operator_name, name);
+	snprintf(cn, sizeof(cn), "%s %s%s", env->operator_name, what,
+	    suffix);
 	if (n == NULL ||
 	    X509_NAME_add_entry_by_NID(n, NID_countryName, MBSTRING_ASC,
 	    (const unsigned char *)"JP", -1, -1, 0) != 1 ||
@@ -373,7 +374,7 @@ create(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	    env->key_alg, label, &uri)) != 0 ||
 	    (rc = kn_key_load(env->ks, uri, &key)) != 0)
 		goto out;
-	if ((subj = ca_subject(env, name)) == NULL) {
+	if ((subj = kn__operator_name(env, name, "")) == NULL) {
 		rc = KN_ERR_NOMEM;
 		goto out;
 	}

@@ -61,6 +61,12 @@ void	kn__crl_url(struct kn_buf *b, const char *base, const char *ca,
 	    int64_t shard);
 int	kn__ca_by_id(struct kn_db *db, struct kn_ca *out, int64_t id) KN_WUR;
 void	kn__read_ca(struct kn_stmt *st, struct kn_ca *ca);
+/* A CA's certificate, parsed once per process (a reference to free). */
+X509	*kn__ca_cert(const struct kn_ca *ca);
+/* C = JP, O = operator, CN = "<operator> <what><suffix>": the subject of
+ * CA and responder certificates. */
+X509_NAME *kn__operator_name(const struct kn_ca_env *env, const char *what,
+	    const char *suffix);
 /* Loads a CA's certificate and private key. */
 int	kn__ca_keys(const struct kn_ca_env *env, const struct kn_ca *ca,
 	    X509 **cert, EVP_PKEY **key) KN_WUR;

@@ -61,28 +61,6 @@ signer_row(struct kn_db *db, int64_t ca_id, char **uri, char **pem,
 	return rc;
 }
 
-/* CN = "<operator> <ca> OCSP responder", O = operator, C = JP. */
-static X509_NAME *
-signer_subject(const struct kn_ca_env *env, const char *ca)
-{
-	X509_NAME *n = X509_NAME_new();
-	char cn[160];
-
-	snprintf(cn, sizeof(cn), "%s %s OCSP responder", env->operator_name,
-	    ca);
-	if (n == NULL ||
-	    X509_NAME_add_entry_by_NID(n, NID_countryName, MBSTRING_ASC,
-	    (const unsigned char *)"JP", -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_NID(n, NID_organizationName, MBSTRING_UTF8,
-	    (const unsigned char *)env->operator_name, -1, -1, 0) != 1 ||
-	    X509_NAME_add_entry_by_NID(n, NID_commonName, MBSTRING_UTF8,
-	    (const unsigned char *)cn, -1, -1, 0) != 1) {
-		X509_NAME_free(n);
-		return NULL;
-	}
-	return n;
-}
-
 /* Issues a new responder certificate for ca (profile ocsp-signing, key
  * in the token or a file key as the CA's own) and stores it. */
 static int
@@ -118,7 +96,8 @@ signer_make(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	    env->key_alg, label, &uri)) != 0 ||
 	    (rc = kn_key_load(env->ks, uri, &key)) != 0)
 		goto out;
-	if ((subj = signer_subject(env, ca->name)) == NULL) {
+	if ((subj = kn__operator_name(env, ca->name,
+	    " OCSP responder")) == NULL) {
 		rc = KN_ERR_NOMEM;
 		goto out;
 	}
@@ -271,7 +250,7 @@ issuer_hashes(struct issuer *is)
 {
 	unsigned int n;
 
-	if ((is->cert = kn__pem_x509(is->ca.cert_pem)) == NULL)
+	if ((is->cert = kn__ca_cert(&is->ca)) == NULL)
 		return KN_ERR_INTERNAL;
 	if (X509_NAME_digest(X509_get_subject_name(is->cert), EVP_sha1(),
 	    is->name1, &n) != 1 || X509_pubkey_digest(is->cert, EVP_sha1(),
