@@ -204,8 +204,17 @@ reply_error(struct req *r, int rc)
 	const struct kn_error *e = kn_err_get();
 	unsigned status = http_status_of(rc);
 
-	/* A lost store connection is worth a retry; the next request on
-	 * this worker reconnects. */
+	/* A lost store connection (restart, failover, a terminated
+	 * session not yet noticed before the query): a read is answered
+	 * again once on a new connection; anything else gets a 503 to retry,
+	 * and the next request on this worker reconnects. */
+	if (rc == KN_ERR_DB && thread_db != NULL && kn_db_broken(thread_db) &&
+	    !r->retried && (strcmp(r->method, "GET") == 0 ||
+	    strcmp(r->method, "HEAD") == 0)) {
+		r->retried = true;
+		kn_err_clear();
+		return srv_route(r);
+	}
 	if (rc == KN_ERR_DB && thread_db != NULL && kn_db_broken(thread_db)) {
 		fprintf(stderr, "kakuin serve: store connection lost: %s\n",
 		    kn_err_msg(rc));

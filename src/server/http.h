@@ -59,6 +59,8 @@ struct req {
 	int			 auth_rc;	/* 1 valid, 0 none, <0 error */
 	struct kn_error		 auth_err;	/* why, when auth_rc < 0 */
 	bool			 searching;	/* holds a search slot */
+	bool			 retried;	/* routed again after a lost
+						   store connection */
 	struct kn_principal	 principal;	/* when auth_rc == 1 */
 };
 
@@ -72,6 +74,8 @@ struct kn_db	*srv_db(struct req *r);
 void		 srv_db_close_all(void);
 
 /* Replies; each returns the MHD result to hand back. */
+/* Answers a request by its path (server.c). */
+MHD_RESULT	 srv_route(struct req *r);
 MHD_RESULT	 reply(struct req *r, unsigned status, const char *ctype,
 		    void *data, size_t len, bool must_free);
 /* reply() with extra headers (name, value, ..., NULL), which then set the

@@ -35,8 +35,8 @@ since(const struct timespec *t)
 	    (double)(now.tv_nsec - t->tv_nsec) / 1e9;
 }
 
-static MHD_RESULT
-route(struct req *r)
+MHD_RESULT
+srv_route(struct req *r)
 {
 	const char *path = r->url;
 
@@ -115,7 +115,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		    "body is larger than %zu bytes%s", r->body.max,
 		    r->body.max < s->cfg->max_body ? " (the limit without "
 		    "a valid token)" : "");
-	return route(r);
+	return srv_route(r);
 }
 
 /* Appends s with control characters, quotes and backslashes escaped, so
