@@ -166,6 +166,76 @@ out:
 	return rc;
 }
 
+/*
+ * Responders this process loaded, by CA (id and certificate serial, so
+ * another store with the same ids never matches), kept for SIGNER_TTL
+ * seconds: a nonce request otherwise pays a query, a PEM parse and a key
+ * lookup before it signs.  A responder another process made meanwhile is
+ * picked up after the TTL; the old one stays valid for days.
+ */
+#define SIGNER_CACHE	8
+#define SIGNER_TTL	60
+
+static struct {
+	int64_t		 ca_id;
+	char		 ca_serial[KN_SERIAL_HEX];
+	X509		*cert;
+	EVP_PKEY	*key;
+	char		 not_after[21];
+	time_t		 at;
+} signers[SIGNER_CACHE];
+static pthread_mutex_t signers_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static bool
+signer_cached(const struct kn_ca *ca, const char *limit, X509 **cert,
+    EVP_PKEY **key)
+{
+	size_t i = (size_t)ca->id % SIGNER_CACHE;
+	bool hit = false;
+
+	pthread_mutex_lock(&signers_mu);
+	if (signers[i].cert != NULL && signers[i].ca_id == ca->id &&
+	    strcmp(signers[i].ca_serial, ca->serial) == 0 &&
+	    signers[i].at + SIGNER_TTL > time(NULL) &&
+	    strcmp(signers[i].not_after, limit) > 0 &&
+	    X509_up_ref(signers[i].cert) == 1) {
+		if (EVP_PKEY_up_ref(signers[i].key) == 1) {
+			*cert = signers[i].cert;
+			*key = signers[i].key;
+			hit = true;
+		} else
+			X509_free(signers[i].cert);
+	}
+	pthread_mutex_unlock(&signers_mu);
+	return hit;
+}
+
+static void
+signer_keep(const struct kn_ca *ca, const char *not_after, X509 *cert,
+    EVP_PKEY *key)
+{
+	size_t i = (size_t)ca->id % SIGNER_CACHE;
+
+	if (X509_up_ref(cert) != 1)
+		return;
+	if (EVP_PKEY_up_ref(key) != 1) {
+		X509_free(cert);
+		return;
+	}
+	pthread_mutex_lock(&signers_mu);
+	X509_free(signers[i].cert);
+	EVP_PKEY_free(signers[i].key);
+	signers[i].ca_id = ca->id;
+	snprintf(signers[i].ca_serial, sizeof(signers[i].ca_serial), "%s",
+	    ca->serial);
+	signers[i].cert = cert;
+	signers[i].key = key;
+	snprintf(signers[i].not_after, sizeof(signers[i].not_after), "%s",
+	    not_after);
+	signers[i].at = time(NULL);
+	pthread_mutex_unlock(&signers_mu);
+}
+
 /* The responder certificate and key of ca, made first when there is none
  * or the newest ends within SIGNER_RENEW days. */
 static int
@@ -178,6 +248,8 @@ signer_get(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	*cert = NULL;
 	*key = NULL;
 	kn_time_rfc3339(limit, time(NULL) + SIGNER_RENEW * 86400L);
+	if (signer_cached(ca, limit, cert, key))
+		return 0;
 	for (tries = 0; tries < 2; tries++) {
 		rc = signer_row(db, ca->id, &uri, &pem, na);
 		if (rc == 0 && strcmp(na, limit) > 0)
@@ -214,7 +286,8 @@ signer_get(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	if (rc != 0) {
 		X509_free(*cert);
 		*cert = NULL;
-	}
+	} else
+		signer_keep(ca, na, *cert, *key);
 	return rc;
 }
 
