@@ -276,10 +276,17 @@ struct kn_ocsp_info {
 
 /* Answers one DER OCSPRequest (RFC 6960) with a DER OCSPResponse in *out
  * (malloc'd): successful with good / revoked / unknown for each CertID,
- * or malformedRequest, unauthorized (an issuer not ours) or internalError
- * with no body.  Fails only when no response can be encoded at all. */
+ * or malformedRequest, unauthorized (an issuer not ours), internalError
+ * or, when env is NULL (no CA keys), tryLater, with no body.  Fails only when no response can be encoded at all. */
 int	kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 	    const unsigned char *req, size_t reqlen, unsigned char **out,
 	    size_t *outlen, struct kn_ocsp_info *info) KN_WUR;
+/* The same for GET /ocsp/{base64} (RFC 6960 appendix A.1), URL encoding
+ * already undone; bad base64 is a malformedRequest. */
+int	kn_ocsp_respond_get(struct kn_db *db, const struct kn_ca_env *env,
+	    const char *b64, unsigned char **out, size_t *outlen,
+	    struct kn_ocsp_info *info) KN_WUR;
+/* An OCSPResponse of only a status, no body (RFC 6960 4.2.1). */
+int	kn_ocsp_bare(int status, unsigned char **out, size_t *len) KN_WUR;
 
 #endif

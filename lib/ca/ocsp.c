@@ -22,6 +22,7 @@
 #include "store/db.h"
 
 #define OCSP_MAX_IDS	16	/* CertIDs in one request */
+#define OCSP_GET_MAX	8192	/* base64 characters of a GET request */
 #define OCSP_HOURS	24	/* nextUpdate - thisUpdate */
 #define SIGNER_RENEW	10	/* days before its notAfter a responder
 				   certificate is replaced */
@@ -467,9 +468,8 @@ encode(OCSP_RESPONSE *resp, unsigned char **out, size_t *len)
 	return 0;
 }
 
-/* An OCSPResponse with no body (RFC 6960 section 4.2.1). */
-static int
-bare(int status, unsigned char **out, size_t *len)
+int
+kn_ocsp_bare(int status, unsigned char **out, size_t *len)
 {
 	OCSP_RESPONSE *resp = OCSP_response_create(status, NULL);
 	int rc = encode(resp, out, len);
@@ -703,6 +703,11 @@ kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 	*out = NULL;
 	*outlen = 0;
 	memset(info, 0, sizeof(*info));
+	if (env == NULL) {
+		status = OCSP_RESPONSE_STATUS_TRYLATER;
+		info->why = "the server runs without its CA keys";
+		goto bare;
+	}
 	status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
 	if (reqlen == 0 || reqlen > 65536 ||
 	    (rq = d2i_OCSP_REQUEST(NULL, &p, (long)reqlen)) == NULL ||
@@ -769,7 +774,7 @@ bare:
 	info->status = status;
 	free(*out);
 	*out = NULL;
-	rc = bare(status, out, outlen);
+	rc = kn_ocsp_bare(status, out, outlen);
 out:
 	issuers_free(cas, ncas, v);
 	OCSP_REQUEST_free(rq);
@@ -882,4 +887,25 @@ kn__ocsp_resign(struct kn_db *db, const struct kn_ca_env *env,
 
 	if (env != NULL && presign(db, env, serial, 1, &n) != 0)
 		kn_err_clear();
+}
+
+int
+kn_ocsp_respond_get(struct kn_db *db, const struct kn_ca_env *env,
+    const char *b64, unsigned char **out, size_t *outlen,
+    struct kn_ocsp_info *info)
+{
+	unsigned char *der = NULL;
+	size_t len = 0;
+	int rc;
+
+	if (strlen(b64) > OCSP_GET_MAX || kn__unb64(b64, &der, &len) != 0) {
+		memset(info, 0, sizeof(*info));
+		info->status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+		info->why = "not the base64 of a DER OCSPRequest (RFC 6960 "
+		    "appendix A.1)";
+		return kn_ocsp_bare(info->status, out, outlen);
+	}
+	rc = kn_ocsp_respond(db, env, der, len, out, outlen, info);
+	free(der);
+	return rc;
 }

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
+#include <openssl/ocsp.h>
 #include <openssl/sha.h>
 #include <openssl/pem.h>
 
@@ -136,22 +136,6 @@ crl_file(struct req *r, const char *file)
 	return reply(r, 200, "application/pkix-crl", der, len, true);
 }
 
-/* An OCSPResponse of only a status (RFC 6960 section 4.2.1). */
-static MHD_RESULT
-ocsp_bare(struct req *r, unsigned char status)
-{
-	unsigned char *der = malloc(5);
-
-	if (der == NULL)
-		return MHD_NO;
-	der[0] = 0x30;		/* SEQUENCE */
-	der[1] = 0x03;
-	der[2] = 0x0a;		/* ENUMERATED OCSPResponseStatus */
-	der[3] = 0x01;
-	der[4] = status;
-	return reply(r, 200, "application/ocsp-response", der, 5, true);
-}
-
 /* "2026-11-21T19:58:14Z" as a time_t, or -1. */
 static time_t
 rfc3339_time(const char *s)
@@ -214,52 +198,27 @@ ocsp_cached_reply(struct req *r, unsigned char *der, size_t len,
 }
 
 /* One OCSP exchange (RFC 6960 appendix A): the answer is always an
- * OCSPResponse, also for a request that cannot be read. */
+ * OCSPResponse, also for a request that cannot be read.  b64 is the GET
+ * form, else der and len the POST body. */
 static MHD_RESULT
-ocsp_answer(struct req *r, const unsigned char *der, size_t len)
+ocsp_answer(struct req *r, const char *b64, const unsigned char *der,
+    size_t len)
 {
 	struct kn_ocsp_info info;
 	unsigned char *out = NULL;
 	size_t outlen = 0;
+	int rc;
 
-	if (r->srv->ca_env == NULL)
-		return ocsp_bare(r, 3);		/* tryLater */
-	if (kn_ocsp_respond(srv_db(r), r->srv->ca_env, der, len, &out,
-	    &outlen, &info) != 0)
-		return ocsp_bare(r, 2);		/* internalError */
-	if (info.status == 0 && (info.cacheable || info.cached) &&
-	    (is(r, "GET") || is(r, "HEAD")))
+	rc = b64 != NULL ? kn_ocsp_respond_get(srv_db(r), r->srv->ca_env,
+	    b64, &out, &outlen, &info) : kn_ocsp_respond(srv_db(r),
+	    r->srv->ca_env, der, len, &out, &outlen, &info);
+	if (rc != 0 && kn_ocsp_bare(OCSP_RESPONSE_STATUS_INTERNALERROR, &out,
+	    &outlen) != 0)
+		return MHD_NO;
+	if (rc == 0 && info.status == OCSP_RESPONSE_STATUS_SUCCESSFUL &&
+	    (info.cacheable || info.cached) && b64 != NULL)
 		return ocsp_cached_reply(r, out, outlen, &info);
 	return reply(r, 200, "application/ocsp-response", out, outlen, true);
-}
-
-/* GET /ocsp/{base64 of the DER request} (RFC 6960 appendix A.1; the
- * server has already undone the URL encoding). */
-static MHD_RESULT
-ocsp_get(struct req *r, const char *b64)
-{
-	unsigned char *der;
-	size_t n = strlen(b64), pad = 0;
-	int len;
-	MHD_RESULT res;
-
-	while (n > 0 && b64[n - 1] == '=' && pad < 2) {
-		n--;
-		pad++;
-	}
-	if (n == 0 || n > 8192 || (n + pad) % 4 != 0)
-		return ocsp_bare(r, 1);		/* malformedRequest */
-	if ((der = malloc(n + pad)) == NULL)
-		return MHD_NO;
-	len = EVP_DecodeBlock(der, (const unsigned char *)b64, (int)(n +
-	    pad));
-	if (len < (int)pad) {
-		free(der);
-		return ocsp_bare(r, 1);
-	}
-	res = ocsp_answer(r, der, (size_t)len - pad);
-	free(der);
-	return res;
 }
 
 static MHD_RESULT
@@ -759,11 +718,11 @@ ca_route(struct req *r, const char *path)
 	if (srv_db(r) == NULL)
 		return reply_errorf(r, 503, "busy", NULL, "store unavailable");
 	if (strcmp(path, "/ocsp") == 0)
-		return is(r, "POST") ? ocsp_answer(r, (const unsigned char *)
-		    r->body.data, r->body.len) : not_allowed(r, "POST");
+		return is(r, "POST") ? ocsp_answer(r, NULL, (const unsigned
+		    char *)r->body.data, r->body.len) : not_allowed(r, "POST");
 	if (strncmp(path, "/ocsp/", 6) == 0)
-		return is(r, "GET") || is(r, "HEAD") ? ocsp_get(r, path + 6) :
-		    not_allowed(r, "GET");
+		return is(r, "GET") || is(r, "HEAD") ? ocsp_answer(r,
+		    path + 6, NULL, 0) : not_allowed(r, "GET");
 	if (strncmp(path, "/ca/", 4) == 0)
 		return is(r, "GET") || is(r, "HEAD") ? ca_file(r, path + 4) :
 		    not_allowed(r, "GET");

@@ -104,14 +104,15 @@ reply_headers(struct req *r, unsigned status, const char *ctype, void *data,
 	}
 	MHD_add_response_header(resp, "Content-Type", ctype);
 	security_headers(resp, ctype);
+	/* Caching headers: the caller's, or the defaults. */
 	for (i = 0; headers != NULL && headers[i] != NULL; i += 2)
 		MHD_add_response_header(resp, headers[i], headers[i + 1]);
-	if (headers != NULL)
-		;	/* the caller chose the caching headers */
-	else if ((strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") !=
-	    0) || strcmp(ctype, "application/x-pkcs12") == 0)
+	if (headers == NULL && ((strcmp(r->method, "GET") != 0 &&
+	    strcmp(r->method, "HEAD") != 0) ||
+	    strcmp(ctype, "application/x-pkcs12") == 0))
 		MHD_add_response_header(resp, "Cache-Control", "no-store");
-	else if (status == 200 && strncmp(ctype, "text/css", 8) != 0)
+	else if (headers == NULL && status == 200 &&
+	    strncmp(ctype, "text/css", 8) != 0)
 		MHD_add_response_header(resp, "Cache-Control", "no-cache");
 	if (status == 401)
 		MHD_add_response_header(resp, "WWW-Authenticate",

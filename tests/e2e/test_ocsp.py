@@ -134,8 +134,43 @@ def test_malformed_requests_get_malformed_request(ca, tmp_path, serve):
         out = openssl("ocsp", "-respin", resp, "-resp_text", check=False)
         text = out.stdout + out.stderr
         assert "Responder Error: malformedrequest (1)" in text, (how, text)
+    # The caps: more than 16 CertIDs, a GET path over 8192 characters.
+    many = tmp_path / "many.der"
+    args = []
+    for i in range(17):
+        args += ["-serial", "0x%x" % (i + 1)]
+    pems = write_ca_pems(ca, tmp_path)
+    openssl("ocsp", "-issuer", pems["issuing"], *args, "-reqout", many)
+    for how, r in [
+        ("17 CertIDs", srv.request("POST", "/ocsp",
+                                   body=many.read_bytes())),
+        ("long GET", srv.get("/ocsp/" + "A" * 8196)),
+    ]:
+        resp = tmp_path / "m.der"
+        resp.write_bytes(r.body)
+        out = openssl("ocsp", "-respin", resp, "-resp_text", check=False)
+        assert "Responder Error: malformedrequest (1)" in (
+            out.stdout + out.stderr), how
     # The server still answers afterwards.
     assert srv.get("/healthz").status == 200
+
+
+def test_certid_hash_other_than_sha1_or_sha256_is_unauthorized(ca, tmp_path,
+                                                               serve):
+    pems = write_ca_pems(ca, tmp_path)
+    srv = serve(ca)
+    out = ask(srv, pems["issuing"], chain(pems, tmp_path), "-sha384",
+              "-serial", "0x01", check=False)
+    assert "Responder Error: unauthorized (6)" in out, out
+
+
+def test_server_without_ca_keys_answers_try_later(ca, tmp_path, serve):
+    pems = write_ca_pems(ca, tmp_path)
+    srv = serve(ca, env={"KAKUIN_PKCS11_PIN": "wrong-pin-1234"})
+    assert "the CA is unavailable" in srv.stderr()
+    out = ask(srv, pems["issuing"], chain(pems, tmp_path), "-serial",
+              "0x01", check=False)
+    assert "Responder Error: trylater (3)" in out, out
 
 
 def test_wrong_method(ca, serve):
