@@ -244,6 +244,28 @@ int	kn_crl_refresh(struct kn_db *db, const struct kn_ca_env *env,
 int	kn_crl_get(struct kn_db *db, const char *ca, int64_t shard,
 	    unsigned char **der, size_t *len, char next_update[21]) KN_WUR;
 
+/* A certificate the trust center issues to one of its own services. */
+struct kn_service_cert {
+	char	 serial[KN_SERIAL_HEX];
+	char	*key_uri;
+	char	*cert_pem;
+	char	*subject;
+	char	 not_after[21];
+};
+
+void	kn_service_cert_cleanup(struct kn_service_cert *c);
+/*
+ * Issues a service certificate of profile (e.g. "tsa") from ca, or when
+ * ca is NULL from the default issuing CA for profile: a new key (in the
+ * token, or a file key when CA keys are files), subject C=JP, O=operator,
+ * CN="<operator> <what>".  It is stored in certs like a subscriber's (no
+ * organization), so it can be revoked and shows in CRLs and OCSP, and is
+ * audited as cert.issue.
+ */
+int	kn_ca_issue_service(struct kn_db *db, const struct kn_ca_env *env,
+	    const char *actor, const char *ca, const char *profile,
+	    const char *what, struct kn_service_cert *out) KN_WUR;
+
 /* Makes sure ca has a delegated OCSP responder certificate (profile
  * ocsp-signing, id-pkix-ocsp-nocheck) valid for more than 10 days: issues
  * a new one with a new key when not.  The responder does the same on

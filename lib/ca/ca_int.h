@@ -84,6 +84,8 @@ int	kn__ocsp_forget(struct kn_db *db, const char *serial) KN_WUR;
  * a failure leaves it to the next asker. */
 void	kn__ocsp_resign(struct kn_db *db, const struct kn_ca_env *env,
 	    const char *serial);
+/* Lower-case hex SHA-256 of a SubjectPublicKeyInfo (certs.spki_sha256). */
+int	kn__spki_hash(X509_PUBKEY *pk, char out[65]) KN_WUR;
 /* Base64 (no newlines) of n bytes, and back. */
 char	*kn__b64(const unsigned char *p, size_t n);
 int	kn__unb64(const char *s, unsigned char **out, size_t *len) KN_WUR;

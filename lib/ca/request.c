@@ -208,8 +208,8 @@ names_verified(struct kn_db *db, int64_t number, char **emails,
 /* SHA-256 of the DER SubjectPublicKeyInfo, in hex.  From the parsed
  * X509_PUBKEY: re-serializing it is cheap, where i2d_PUBKEY() would run
  * OpenSSL 3.0's key encoder. */
-static int
-spki_hash(X509_PUBKEY *pk, char out[65])
+int
+kn__spki_hash(X509_PUBKEY *pk, char out[65])
 {
 	unsigned char *der = NULL, d[32];
 	unsigned int dl;
@@ -302,7 +302,7 @@ parse_csr(const char *pem, const struct kn_profile *p, bool verify,
 		}
 		goto out;
 	}
-	if (spki != NULL && (rc = spki_hash(X509_REQ_get_X509_PUBKEY(req),
+	if (spki != NULL && (rc = kn__spki_hash(X509_REQ_get_X509_PUBKEY(req),
 	    spki)) != 0)
 		goto out;
 	*pub = k;
@@ -994,7 +994,7 @@ kn_cert_approve(struct kn_db *db, const struct kn_ca_env *env,
 		b.registry_url = NULL;
 	if ((rc = kn__issue(&x, serial, &b)) != 0)
 		goto out;
-	if (r.keygen != NULL && (rc = spki_hash(X509_get_X509_PUBKEY(x),
+	if (r.keygen != NULL && (rc = kn__spki_hash(X509_get_X509_PUBKEY(x),
 	    spki)) != 0)
 		goto out;
 	if ((pem = kn__x509_pem(x)) == NULL ||

@@ -51,8 +51,12 @@ defaults(struct kn_config *c, const char *datadir)
 	    (rc = set(&c->key_passphrase, "")) != 0 ||
 	    (rc = set(&c->ca_keys, "pkcs11")) != 0 ||
 	    (rc = set(&c->ca_key_alg, "ec-p256")) != 0 ||
-	    (rc = set(&c->operator_name, "kakuin trust center")) != 0)
+	    (rc = set(&c->operator_name, "kakuin trust center")) != 0 ||
+	    (rc = set(&c->tsa_ca, "")) != 0 ||
+	    (rc = set(&c->tsa_policy, KN_TSA_DEFAULT_POLICY)) != 0 ||
+	    (rc = set(&c->tsa_policies, "")) != 0)
 		return rc;
+	c->tsa_accuracy_ms = 1000;
 	c->crl_days = 7;
 	c->crl_shard_size = 100000;
 	c->workers = 0;
@@ -60,6 +64,26 @@ defaults(struct kn_config *c, const char *datadir)
 	c->timeout = 30;
 	c->max_body = 1 << 20;
 	return 0;
+}
+
+/* Dotted numbers with at least two arcs: the shape of an OID. */
+static bool
+oid_shaped(const char *s)
+{
+	int arcs = 0;
+
+	while (*s != '\0') {
+		if (*s < '0' || *s > '9')
+			return false;
+		while (*s >= '0' && *s <= '9')
+			s++;
+		arcs++;
+		if (*s == '.' && s[1] != '\0')
+			s++;
+		else if (*s != '\0')
+			return false;
+	}
+	return arcs >= 2;
 }
 
 static int
@@ -120,6 +144,19 @@ apply(struct kn_config *c, const char *key, const char *v, int line)
 	if (strcmp(key, "crl_shard_size") == 0)
 		return set_int(&c->crl_shard_size, key, v, 100, 100000000,
 		    line);
+	if (strcmp(key, "tsa_ca") == 0)
+		return set(&c->tsa_ca, v);
+	if (strcmp(key, "tsa_policy") == 0) {
+		if (!oid_shaped(v))
+			return kn_err_set(KN_ERR_CONFIG, key, "%s line %d: "
+			    "tsa_policy is an object identifier (dotted "
+			    "numbers, as 1.2.3.4)", KN_CONFIG_FILE, line);
+		return set(&c->tsa_policy, v);
+	}
+	if (strcmp(key, "tsa_policies") == 0)
+		return set(&c->tsa_policies, v);
+	if (strcmp(key, "tsa_accuracy_ms") == 0)
+		return set_int(&c->tsa_accuracy_ms, key, v, 0, 60000, line);
 	if (strcmp(key, "workers") == 0)
 		return set_int(&c->workers, key, v, 0, 256, line);
 	if (strcmp(key, "max_connections") == 0)
@@ -245,6 +282,9 @@ kn_config_cleanup(struct kn_config *c)
 	free(c->ca_keys);
 	free(c->ca_key_alg);
 	free(c->operator_name);
+	free(c->tsa_ca);
+	free(c->tsa_policy);
+	free(c->tsa_policies);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -312,7 +352,17 @@ kn_config_write_default(const char *datadir, const char *store,
 	    "# CRLs: days between thisUpdate and nextUpdate, certificates per\n"
 	    "# CRL before a CA's CRL is split into shards.\n"
 	    "crl_days = 7\n"
-	    "crl_shard_size = 100000\n", store ? store : def,
+	    "crl_shard_size = 100000\n"
+	    "# Time-stamp authority: the CA that certifies its units (empty: "
+	    "the\n"
+	    "# newest issuing CA that may), the policy OID of its tokens, "
+	    "other\n"
+	    "# policy OIDs a request may ask for, and the accuracy of its "
+	    "clock.\n"
+	    "tsa_ca =\n"
+	    "tsa_policy = " KN_TSA_DEFAULT_POLICY "\n"
+	    "tsa_policies =\n"
+	    "tsa_accuracy_ms = 1000\n", store ? store : def,
 	    sec && sec->pkcs11_pin ? sec->pkcs11_pin : "",
 	    sec && sec->key_passphrase ? sec->key_passphrase : "");
 	if (fclose(f) != 0)

@@ -16,6 +16,8 @@
 #define KN_CONFIG_FILE "kakuin.conf"
 #define KN_CONFIG_MAX_LINE 1024
 #define KN_CONFIG_MAX_LINES 512
+/* kakuin's own time-stamp policy (its OID arc, see ca/profile.h). */
+#define KN_TSA_DEFAULT_POLICY "2.25.74849698960942683782532264219848360184.3.1"
 
 struct kn_config {
 	char	*datadir;
@@ -38,6 +40,10 @@ struct kn_config {
 	char	*operator_name;	/* O of CA certificates */
 	int	 crl_days;	/* nextUpdate - thisUpdate */
 	int	 crl_shard_size; /* certificates per CRL */
+	char	*tsa_ca;	/* CA of time-stamping units, "" = default */
+	char	*tsa_policy;	/* default policy OID of tokens */
+	char	*tsa_policies;	/* other OIDs requests may ask for */
+	int	 tsa_accuracy_ms; /* accuracy of genTime, 0 = unstated */
 	int	 workers;	/* 0 = one per core */
 	int	 max_connections;
 	int	 timeout;	/* seconds per connection */

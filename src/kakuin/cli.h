@@ -69,6 +69,7 @@ int	cmd_audit(struct cli *c, int argc, char **argv);
 int	cmd_ca(struct cli *c, int argc, char **argv);
 int	cmd_cert(struct cli *c, int argc, char **argv);
 int	cmd_crl(struct cli *c, int argc, char **argv);
+int	cmd_ts(struct cli *c, int argc, char **argv);
 /* kakuin cert lint FILE (cert_lint.c). */
 int	cert_lint(struct cli *c, int argc, char **argv);
 

@@ -20,6 +20,7 @@ static const struct {
 	{ "ca", cmd_ca, "certificate authorities (init, add, list, show)" },
 	{ "cert", cmd_cert, "certificates: request, approve, revoke, lint..." },
 	{ "crl", cmd_crl, "certificate revocation lists" },
+	{ "ts", cmd_ts, "time-stamps: stamp, verify, unit, rekey" },
 };
 
 static int

@@ -16,6 +16,7 @@
 #include "ca/ca.h"
 #include "registry/corpnum.h"
 #include "server/http.h"
+#include "tsa/tsa.h"
 #include "store/db.h"
 
 #define MAX_NAMES_JSON 16
@@ -219,6 +220,39 @@ ocsp_answer(struct req *r, const char *b64, const unsigned char *der,
 	    (info.cacheable || info.cached) && b64 != NULL)
 		return ocsp_cached_reply(r, out, outlen, &info);
 	return reply(r, 200, "application/ocsp-response", out, outlen, true);
+}
+
+/* One time-stamp exchange (RFC 3161 section 3.4): the answer is always a
+ * TimeStampResp, a token or a rejection naming the problem. */
+static MHD_RESULT
+tsa_answer(struct req *r)
+{
+	struct kn_tsa_info info;
+	const char *ct = MHD_lookup_connection_value(r->conn,
+	    MHD_HEADER_KIND, "Content-Type");
+	unsigned char *out = NULL;
+	size_t outlen = 0;
+	unsigned status = 200;
+	int rc;
+
+	if (ct == NULL || strncasecmp(ct, "application/timestamp-query",
+	    27) != 0 || (ct[27] != '\0' && ct[27] != ';' && ct[27] != ' ')) {
+		status = 415;
+		rc = kn_tsa_reject(KN_TSA_BAD_REQUEST, "the request's "
+		    "Content-Type must be application/timestamp-query (RFC "
+		    "3161 section 3.4)", &out, &outlen);
+	} else if (srv_db(r) == NULL)
+		rc = kn_tsa_reject(KN_TSA_SYSTEM_FAILURE, "the time-stamp "
+		    "authority's store is unavailable; try again shortly",
+		    &out, &outlen);
+	else
+		rc = kn_tsa_respond(r->srv->tsa, srv_db(r), r->srv->ca_env,
+		    (const unsigned char *)r->body.data, r->body.len, &out,
+		    &outlen, &info);
+	if (rc != 0)
+		return MHD_NO;
+	return reply(r, status, "application/timestamp-reply", out, outlen,
+	    true);
 }
 
 static MHD_RESULT
@@ -715,6 +749,18 @@ ca_route(struct req *r, const char *path)
 	int64_t id;
 	int rc;
 
+	if (strcmp(path, "/tsa") == 0)
+		return is(r, "POST") ? tsa_answer(r) : not_allowed(r, "POST");
+	if (srv_db(r) == NULL && strncmp(path, "/ocsp", 5) == 0) {
+		unsigned char *out;
+		size_t outlen;
+
+		if (kn_ocsp_bare(OCSP_RESPONSE_STATUS_TRYLATER, &out,
+		    &outlen) != 0)
+			return MHD_NO;
+		return reply(r, 200, "application/ocsp-response", out, outlen,
+		    true);
+	}
 	if (srv_db(r) == NULL)
 		return reply_errorf(r, 503, "busy", NULL, "store unavailable");
 	if (strcmp(path, "/ocsp") == 0)

@@ -38,6 +38,7 @@ struct kn_ca_env;
 struct srv {
 	struct kn_config	*cfg;
 	struct kn_ca_env	*ca_env;	/* NULL: the CA is unavailable */
+	struct kn_tsa		*tsa;		/* the time-stamp authority */
 	FILE			*access_log;
 	struct static_file	 files[MAX_STATIC];
 	size_t			 nfiles;

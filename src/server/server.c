@@ -17,6 +17,7 @@
 #include "server/server.h"
 #include "ca/ca.h"
 #include "store/db.h"
+#include "tsa/tsa.h"
 
 #define ANON_MAX_BODY (16 * 1024)
 #define DRAIN_SECONDS 10
@@ -58,6 +59,7 @@ srv_route(struct req *r)
 	}
 	if (strncmp(path, "/ca/", 4) == 0 || strncmp(path, "/crl/", 5) == 0 ||
 	    strcmp(path, "/ocsp") == 0 || strncmp(path, "/ocsp/", 6) == 0 ||
+	    strcmp(path, "/tsa") == 0 ||
 	    strcmp(path, "/api/v1/cas") == 0 ||
 	    strncmp(path, "/api/v1/certs", 13) == 0)
 		return ca_route(r, path);
@@ -328,6 +330,19 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 		setvbuf(s.access_log, NULL, _IOLBF, 0);
 	if (pages_load_static(&s) != 0)
 		goto out;
+	{
+		struct kn_tsa_conf tc;
+
+		tc.ca = cfg->tsa_ca[0] != '\0' ? cfg->tsa_ca : NULL;
+		tc.policy = cfg->tsa_policy;
+		tc.policies = cfg->tsa_policies;
+		tc.accuracy_ms = cfg->tsa_accuracy_ms;
+		if (kn_tsa_new(&s.tsa, &tc) != 0) {
+			fprintf(stderr, "kakuin serve: %s\n",
+			    kn_err_get()->msg);
+			goto out;
+		}
+	}
 
 	/* Signals are taken by sigwait() below, never by a worker. */
 	sigemptyset(&sigs);
@@ -393,6 +408,7 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 	fprintf(stderr, "kakuin serve: stopped\n");
 	ret = 0;
 out:
+	kn_tsa_free(s.tsa);
 	pages_free_static(&s);
 	if (s.access_log != NULL && s.access_log != stderr)
 		fclose(s.access_log);
