@@ -1254,11 +1254,15 @@ kn_tsa_verify(struct kn_db *db, const char *path, const unsigned char *tsr,
 		char *org = name_text(X509_get_subject_name(signer),
 		    NID_organizationName);
 
+		/* "X Time-Stamping Unit of X" says X twice. */
+		bool named = org == NULL || strstr(v->tsa, org) != NULL;
+
 		if (asprintf(&o, "GOOD: %s existed in exactly this form at %s"
-		    ". Time-stamped by %s of %s (token %s, %s), certified by "
-		    "%s; the time-stamping certificate %s is valid and not "
-		    "revoked.%s", path, v->gen_time, v->tsa, org ? org : "?",
-		    v->serial, hn, v->issuer, v->cert_serial, note) < 0)
+		    ". Time-stamped by %s%s%s (token %s, %s), certified by %s; "
+		    "the time-stamping certificate %s is valid and not "
+		    "revoked.%s", path, v->gen_time, v->tsa, named ? "" :
+		    " of ", named ? "" : org, v->serial, hn, v->issuer,
+		    v->cert_serial, note) < 0)
 			o = NULL;
 		free(org);
 		if (o == NULL) {

@@ -18,6 +18,7 @@
 
 #include "auth/auth.h"
 #include "ca/ca.h"
+#include "tsa/tsa.h"
 #include "crypto/key.h"
 #include "registry/demo.h"
 #include "store/db.h"
@@ -744,6 +745,75 @@ test_ocsp(void **state)
 	    "WHERE refresh_at > '2001-01-01'"), 1);
 }
 
+/* Stamps one SHA-256 imprint with t; returns the token's serial. */
+static int64_t
+stamp(struct fx *fx, struct kn_tsa *t)
+{
+	struct kn_tsa_info info;
+	unsigned char dg[32], *q = NULL, *r = NULL;
+	size_t qlen, rlen;
+
+	memset(dg, 0x5a, sizeof(dg));
+	assert_int_equal(kn_tsa_query(EVP_sha256(), dg, sizeof(dg), &q,
+	    &qlen), 0);
+	assert_int_equal(kn_tsa_respond(t, fx->db, &fx->env, q, qlen, &r,
+	    &rlen, &info), 0);
+	assert_int_equal(info.status, 0);
+	free(q);
+	free(r);
+	return info.serial;
+}
+
+/* Two TSAs on one store (two processes, or two nodes on PostgreSQL)
+ * never give the same serial; a new one starts above every serial given
+ * before; a revoked unit is replaced. */
+static void
+test_tsa_serials_and_units(void **state)
+{
+	struct fx *fx = *state;
+	struct kn_tsa_conf tc = { NULL, "1.2.3.4.1", NULL, 1000 };
+	struct kn_tsa *a, *b, *c;
+	char unit[KN_SERIAL_HEX], unit2[KN_SERIAL_HEX], *pem = NULL;
+	int64_t seen[200], max = 0;
+	int i, j, n = 0;
+
+	assert_int_equal(kn_tsa_new(&a, &tc), 0);
+	assert_int_equal(kn_tsa_new(&b, &tc), 0);
+	for (i = 0; i < 60; i++) {
+		seen[n++] = stamp(fx, a);
+		seen[n++] = stamp(fx, b);
+	}
+	for (i = 0; i < n; i++) {
+		for (j = i + 1; j < n; j++)
+			assert_true(seen[i] != seen[j]);
+		if (seen[i] > max)
+			max = seen[i];
+	}
+	/* a's serials rise. */
+	for (i = 2; i < n; i += 2)
+		assert_true(seen[i] > seen[i - 2]);
+	kn_tsa_free(a);
+	kn_tsa_free(b);
+	assert_int_equal(kn_tsa_new(&c, &tc), 0);
+	assert_true(stamp(fx, c) > max);
+	assert_int_equal(kn_tsa_unit(c, fx->db, &fx->env, "t", unit, &pem), 0);
+	free(pem);
+	assert_int_equal(count(fx, "SELECT count(*) FROM tsa_units"), 1);
+	assert_int_equal(kn_cert_revoke(fx->db, &fx->env, "t", NULL, unit,
+	    "keyCompromise", NULL), 0);
+	assert_int_equal(kn_tsa_rekey(c, fx->db, &fx->env, "t", unit2), 0);
+	assert_string_not_equal(unit, unit2);
+	(void)stamp(fx, c);
+	assert_int_equal(kn_tsa_unit(c, fx->db, &fx->env, "t", unit, &pem), 0);
+	free(pem);
+	assert_string_equal(unit, unit2);
+	kn_tsa_free(c);
+	/* A policy setting that is no OID is refused, naming the key. */
+	tc.policy = "policy-one";
+	assert_int_equal(kn_tsa_new(&a, &tc), KN_ERR_INVAL);
+	assert_string_equal(kn_err_get()->field, "tsa_policy");
+}
+
 #define CA_TESTS(setup) \
 	cmocka_unit_test_setup_teardown(test_hierarchy, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_issue_revoke_crl, setup, \
@@ -759,7 +829,9 @@ test_ocsp(void **state)
 	cmocka_unit_test_setup_teardown(test_p12_once, setup, teardown), \
 	cmocka_unit_test_setup_teardown(test_certificate_carries_csr_key, \
 	    setup, teardown), \
-	cmocka_unit_test_setup_teardown(test_ocsp, setup, teardown)
+	cmocka_unit_test_setup_teardown(test_ocsp, setup, teardown), \
+	cmocka_unit_test_setup_teardown(test_tsa_serials_and_units, setup, \
+	    teardown)
 
 int
 main(void)
