@@ -495,7 +495,7 @@ out:
  * signing within that time on every node. */
 static int
 unit_get(struct kn_tsa *t, struct kn_db *db, const struct kn_ca_env *env,
-    struct unit **out)
+    const char *actor, struct unit **out)
 {
 	struct unit *u, *old;
 	int rc;
@@ -508,7 +508,7 @@ unit_get(struct kn_tsa *t, struct kn_db *db, const struct kn_ca_env *env,
 		return 0;
 	}
 	pthread_mutex_unlock(&t->mu);
-	if ((rc = unit_load(t, db, env, "kakuin tsa", &u)) != 0)
+	if ((rc = unit_load(t, db, env, actor, &u)) != 0)
 		return rc;
 	u->refs = 2;		/* the cache's and the caller's */
 	pthread_mutex_lock(&t->mu);
@@ -544,9 +544,8 @@ kn_tsa_unit(struct kn_tsa *t, struct kn_db *db, const struct kn_ca_env *env,
 	long n;
 	int rc;
 
-	(void)actor;
 	*cert_pem = NULL;
-	if ((rc = unit_get(t, db, env, &u)) != 0)
+	if ((rc = unit_get(t, db, env, actor, &u)) != 0)
 		return rc;
 	snprintf(serial, KN_SERIAL_HEX, "%s", u->serial);
 	if ((b = BIO_new(BIO_s_mem())) == NULL ||
@@ -763,7 +762,7 @@ kn_tsa_respond(struct kn_tsa *t, struct kn_db *db,
 	if (env == NULL)
 		return refuse(info, KN_TSA_SYSTEM_FAILURE, "the time-stamp "
 		    "authority's keys are not available", out, outlen);
-	if ((rc = unit_get(t, db, env, &u)) != 0) {
+	if ((rc = unit_get(t, db, env, "kakuin tsa", &u)) != 0) {
 		ERR_clear_error();
 		return refuse(info, KN_TSA_SYSTEM_FAILURE, "the time-stamp "
 		    "authority has no signing unit at the moment", out,

@@ -14,6 +14,7 @@
 #include "ca/ca.h"
 #include "crypto/key.h"
 #include "kakuin/cli.h"
+#include "tsa/tsa.h"
 #include "registry/demo.h"
 #include "store/db.h"
 
@@ -59,6 +60,31 @@ secret(char *out, size_t len)
 	kn_base64url(out, raw, sizeof(raw));
 	OPENSSL_cleanse(raw, sizeof(raw));
 	return 0;
+}
+
+/* The time-stamp authority's first unit, so that the demo's certificate
+ * list shows it and the first time-stamp is quick. */
+static int
+demo_tsa(struct cli *c)
+{
+	struct kn_tsa_conf tc;
+	struct kn_tsa *t;
+	char serial[KN_SERIAL_HEX], *pem = NULL;
+	int rc;
+
+	tc.ca = c->cfg.tsa_ca[0] != '\0' ? c->cfg.tsa_ca : NULL;
+	tc.policy = c->cfg.tsa_policy;
+	tc.policies = c->cfg.tsa_policies;
+	tc.accuracy_ms = c->cfg.tsa_accuracy_ms;
+	if ((rc = kn_tsa_new(&t, &tc)) != 0)
+		return rc;
+	rc = kn_tsa_unit(t, c->db, &c->env, c->actor, serial, &pem);
+	kn_tsa_free(t);
+	free(pem);
+	if (rc == 0)
+		printf("kakuin: demo time-stamping unit %s (POST /tsa, kakuin "
+		    "ts stamp)\n", serial);
+	return rc;
 }
 
 /* The demo CA: a root, an issuing CA, and S/MIME certificates for two
@@ -117,6 +143,8 @@ demo_ca(struct cli *c)
 	printf("kakuin: demo request %lld for jiro@jipdec.example waits for "
 	    "approval (kakuin cert approve %lld)\n", (long long)id,
 	    (long long)id);
+	if ((rc = demo_tsa(c)) != 0)
+		goto out;
 	rc = kn_crl_generate(c->db, &c->env, c->actor, NULL, &n);
 out:
 	OPENSSL_cleanse(pw, sizeof(pw));

@@ -265,8 +265,13 @@ def test_demo_ca_as_openssl_sees_it(ca, tmp_path):
     openssl("verify", "-CAfile", pems["root"], pems["root"])
     openssl("verify", "-CAfile", pems["root"], pems["issuing"])
     assert "CA:TRUE" in x509_text(pems["issuing"])
-    certs = {c["emails"]: c for c in ca.json("cert", "list",
-                                             "--json")["certs"]}
+    listed = ca.json("cert", "list", "--json")["certs"]
+    # The demo's time-stamping unit, certified by the issuing CA.
+    units = [c for c in listed if c["profile"] == "tsa"]
+    assert len(units) == 1 and units[0]["status"] == "valid", listed
+    up = save_cert(ca, units[0]["serial"], tmp_path / "unit.pem")
+    verify(pems, up, "timestampsign")
+    certs = {c["emails"]: c for c in listed if c["profile"] != "tsa"}
     assert certs["taro@jipdec.example"]["status"] == "valid"
     hanako = certs["hanako@jipdec.example"]
     assert hanako["status"] == "revoked"
