@@ -2,8 +2,10 @@
 ask it: `openssl ts -query`, then `curl --data-binary`, then `openssl ts
 -reply -text` and `openssl ts -verify`; and `kakuin ts stamp` / `ts
 verify` with person-readable verdicts."""
+import http.client
 import re
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -329,3 +331,64 @@ def test_rekey_makes_a_new_unit(ca, tmp_path, doc):
                    "'cert.issue' AND object IN (?, ?)",
                    ("cert:" + first, "cert:" + second))
     assert len(audit) == 2, audit
+
+
+def post_query(port, body):
+    """One POST /tsa on a fresh connection; the reply bytes or None when
+    the connection failed (the server was killed)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("POST", "/tsa", body=body, headers={
+            "Content-Type": "application/timestamp-query"})
+        r = c.getresponse()
+        data = r.read()
+        return data if r.status == 200 else None
+    except OSError:
+        return None
+    finally:
+        c.close()
+
+
+def test_sigkill_under_load_reuses_no_serial(ca, tmp_path, serve, doc):
+    """Clients stamp without pause from 4 threads while the server is
+    killed with SIGKILL, twice; every token anyone received has a serial
+    no other token has, and the tokens after a restart are above all
+    before it."""
+    body = query(tmp_path, doc, "q.tsq", "-sha256").read_bytes()
+    rounds = []
+    for round_ in range(3):
+        srv = serve(ca)
+        got = []
+        stop = threading.Event()
+
+        def client():
+            while not stop.is_set():
+                data = post_query(srv.port, body)
+                if data is not None:
+                    got.append(data)
+
+        threads = [threading.Thread(target=client) for _ in range(4)]
+        for t in threads:
+            t.start()
+        deadline = time.time() + 20
+        while len(got) < 50 and time.time() < deadline:
+            time.sleep(0.05)
+        if round_ < 2:
+            srv.proc.kill()
+            srv.proc.wait()
+        else:
+            srv.stop()
+        stop.set()
+        for t in threads:
+            t.join()
+        assert len(got) >= 50, len(got)
+        serials = []
+        for i, data in enumerate(got):
+            f = tmp_path / ("t%d-%d.tsr" % (round_, i))
+            f.write_bytes(data)
+            serials.append(serial_of(reply_text(f)))
+        rounds.append(serials)
+    every = [s for r in rounds for s in r]
+    assert len(every) == len(set(every)), "a serial was given twice"
+    for before, after in zip(rounds, rounds[1:]):
+        assert min(after) > max(before), (max(before), min(after))
