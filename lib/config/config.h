@@ -40,7 +40,9 @@ struct kn_config {
 	int	 crl_shard_size; /* certificates per CRL */
 	int	 workers;	/* 0 = one per core */
 	int	 max_connections;
-	int	 timeout;	/* seconds per connection */
+	int	 max_connections_per_ip; /* 0 = no per-address cap */
+	int	 timeout;	/* seconds an idle connection is kept */
+	int	 request_timeout; /* seconds to send one whole request */
 	size_t	 max_body;	/* bytes of a request body */
 };
 

@@ -34,6 +34,7 @@ struct static_file {
 #define MAX_STATIC 16
 
 struct kn_ca_env;
+struct conn;
 
 struct srv {
 	struct kn_config	*cfg;
@@ -54,6 +55,7 @@ struct req {
 	unsigned		 status;
 	size_t			 resp_len;
 	struct timespec		 start;
+	struct conn		*cn;		/* its connection (conns.c) */
 	char			 user[65];
 	const char		*allow;		/* Allow header of a 405 */
 	int			 auth_rc;	/* 1 valid, 0 none, <0 error */

@@ -60,6 +60,8 @@ test_parse(void **state)
 	    "access_log = /var/log/kakuin.log\n"
 	    "web_dir = /srv/kakuin/web\n"
 	    "dnssec_anchor = /usr/share/dns/root.key\n"
+	    "max_connections_per_ip = 0\n"
+	    "request_timeout = 5\n"
 	    "workers = 8\n"
 	    "   # indented comment\n");
 	assert_int_equal(kn_config_load(&c, dir, false), 0);
@@ -76,6 +78,8 @@ test_parse(void **state)
 	assert_string_equal(c.access_log, "/var/log/kakuin.log");
 	assert_string_equal(c.web_dir, "/srv/kakuin/web");
 	assert_string_equal(c.dnssec_anchor, "/usr/share/dns/root.key");
+	assert_int_equal(c.max_connections_per_ip, 0);
+	assert_int_equal(c.request_timeout, 5);
 	kn_config_cleanup(&c);
 }
 
@@ -124,6 +128,10 @@ test_defaults(void **state)
 	assert_int_equal(d.max_connections, c.max_connections);
 	assert_int_equal(d.timeout, c.timeout);
 	assert_int_equal(d.max_body, c.max_body);
+	assert_int_equal(c.max_connections_per_ip, 256);
+	assert_int_equal(d.max_connections_per_ip, c.max_connections_per_ip);
+	assert_int_equal(c.request_timeout, 20);
+	assert_int_equal(d.request_timeout, c.request_timeout);
 	kn_config_cleanup(&d);
 	kn_config_cleanup(&c);
 	free(want);
@@ -164,6 +172,10 @@ test_errors(void **state)
 		{ "max_connections zero", "max_connections = 0\n",
 		    "max_connections" },
 		{ "key case", "Listen = :1\n", "unknown key Listen" },
+		{ "per ip negative", "max_connections_per_ip = -1\n",
+		    "max_connections_per_ip must be a number from 0 to " },
+		{ "request_timeout zero", "request_timeout = 0\n",
+		    "request_timeout must be a number from 1 to 3600" },
 	};
 	const char *dir = *state;
 	size_t i;
