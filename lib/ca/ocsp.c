@@ -683,10 +683,12 @@ issuers_free(struct kn_ca *cas, size_t ncas, struct issuer *v)
 	kn_ca_list_free(cas, ncas);
 }
 
-int
-kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
-    const unsigned char *req, size_t reqlen, unsigned char **out,
-    size_t *outlen, struct kn_ocsp_info *info)
+/* kn_ocsp_respond; when may_sign is false, an answer that needs a fresh
+ * signature is left to the caller (info->must_sign). */
+static int
+respond(struct kn_db *db, const struct kn_ca_env *env,
+    const unsigned char *req, size_t reqlen, bool may_sign,
+    unsigned char **out, size_t *outlen, struct kn_ocsp_info *info)
 {
 	const unsigned char *p = req;
 	OCSP_REQUEST *rq = NULL;
@@ -761,6 +763,11 @@ kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 		}
 		kn_err_clear();
 	}
+	if (!may_sign) {
+		info->must_sign = true;
+		rc = 0;
+		goto out;
+	}
 	if (sign_answer(db, env, v, ncas, which, ids, n, rq, out, outlen,
 	    info, &first) != 0)
 		goto bare;
@@ -779,6 +786,22 @@ out:
 	issuers_free(cas, ncas, v);
 	OCSP_REQUEST_free(rq);
 	return rc;
+}
+
+int
+kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
+    const unsigned char *req, size_t reqlen, unsigned char **out,
+    size_t *outlen, struct kn_ocsp_info *info)
+{
+	return respond(db, env, req, reqlen, true, out, outlen, info);
+}
+
+int
+kn_ocsp_presigned(struct kn_db *db, const struct kn_ca_env *env,
+    const unsigned char *req, size_t reqlen, unsigned char **out,
+    size_t *outlen, struct kn_ocsp_info *info)
+{
+	return respond(db, env, req, reqlen, false, out, outlen, info);
 }
 
 /* kn_ocsp_presign, or for serial only (whatever its answer's age). */
@@ -889,9 +912,9 @@ kn__ocsp_resign(struct kn_db *db, const struct kn_ca_env *env,
 		kn_err_clear();
 }
 
-int
-kn_ocsp_respond_get(struct kn_db *db, const struct kn_ca_env *env,
-    const char *b64, unsigned char **out, size_t *outlen,
+static int
+respond_get(struct kn_db *db, const struct kn_ca_env *env, const char *b64,
+    bool may_sign, unsigned char **out, size_t *outlen,
     struct kn_ocsp_info *info)
 {
 	unsigned char *der = NULL;
@@ -905,7 +928,23 @@ kn_ocsp_respond_get(struct kn_db *db, const struct kn_ca_env *env,
 		    "appendix A.1)";
 		return kn_ocsp_bare(info->status, out, outlen);
 	}
-	rc = kn_ocsp_respond(db, env, der, len, out, outlen, info);
+	rc = respond(db, env, der, len, may_sign, out, outlen, info);
 	free(der);
 	return rc;
+}
+
+int
+kn_ocsp_respond_get(struct kn_db *db, const struct kn_ca_env *env,
+    const char *b64, unsigned char **out, size_t *outlen,
+    struct kn_ocsp_info *info)
+{
+	return respond_get(db, env, b64, true, out, outlen, info);
+}
+
+int
+kn_ocsp_presigned_get(struct kn_db *db, const struct kn_ca_env *env,
+    const char *b64, unsigned char **out, size_t *outlen,
+    struct kn_ocsp_info *info)
+{
+	return respond_get(db, env, b64, false, out, outlen, info);
 }

@@ -44,6 +44,9 @@ struct kn_config {
 	int	 timeout;	/* seconds an idle connection is kept */
 	int	 request_timeout; /* seconds to send one whole request */
 	size_t	 max_body;	/* bytes of a request body */
+	int	 sign_threads;	/* 0 = one per core */
+	int	 sign_queue;	/* requests waiting for a signature */
+	int	 sign_wait_ms;	/* longest such a wait */
 };
 
 /* Loads DATADIR/kakuin.conf (which must exist unless allow_missing) and

@@ -69,15 +69,6 @@ static struct {
 
 static _Thread_local struct shard *my_shard;
 
-static int64_t
-now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 MHD_RESULT
 conns_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
@@ -113,7 +104,7 @@ conns_notify(void *cls, struct MHD_Connection *mc, void **socket_context,
 			    g.nshards];
 		c->shard = sh;
 		c->fd = ci->connect_fd;
-		c->opened = now_ms();
+		c->opened = srv_now_ms();
 		atomic_init(&c->phase, PH_WAITING);
 		atomic_init(&c->served, 0);
 		atomic_init(&c->began, 0);
@@ -245,7 +236,7 @@ overdue(struct conn *c, int64_t now)
 static void
 sweep(void)
 {
-	int64_t now = now_ms();
+	int64_t now = srv_now_ms();
 	struct conn *c;
 	unsigned i;
 
@@ -268,7 +259,7 @@ static void *
 reaper(void *arg)
 {
 	struct timespec until;
-	int64_t last_log = now_ms();
+	int64_t last_log = srv_now_ms();
 	unsigned long refused;
 
 	(void)arg;
@@ -276,7 +267,7 @@ reaper(void *arg)
 	while (!g.stop) {
 		pthread_mutex_unlock(&g.mu);
 		sweep();
-		if (now_ms() - last_log >= LOG_EVERY_S * 1000) {
+		if (srv_now_ms() - last_log >= LOG_EVERY_S * 1000) {
 			refused = atomic_exchange(&g.refused, 0);
 			if (refused > 0)
 				fprintf(stderr, "kakuin serve: %lu connection%s "
@@ -289,7 +280,7 @@ reaper(void *arg)
 				    "request_timeout (%u s)\n", g.cut, g.cut ==
 				    1 ? "" : "s", LOG_EVERY_S, g.timeout);
 			g.cut = 0;
-			last_log = now_ms();
+			last_log = srv_now_ms();
 		}
 		clock_gettime(CLOCK_MONOTONIC, &until);
 		until.tv_nsec += TICK_MS * 1000000L;

@@ -17,6 +17,7 @@
 #include "server/conns.h"
 #include "server/http.h"
 #include "server/server.h"
+#include "server/signq.h"
 #include "ca/ca.h"
 #include "store/db.h"
 
@@ -78,6 +79,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct srv *s = cls;
 	struct req *r = *con_cls;
 	const char *cl;
+	MHD_RESULT res;
 
 	(void)version;
 	if (r == NULL) {
@@ -108,6 +110,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			r->too_big = true;
 		return MHD_YES;
 	}
+	/* Back from the signing queue with its answer. */
+	if (r->job != NULL && signq_resumed(r, &res))
+		return res;
 	if (*upload_size > 0) {
 		if (!r->too_big && kn_buf_add(&r->body, upload,
 		    *upload_size) != 0)
@@ -155,6 +160,7 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	if (r == NULL)
 		return;
 	conns_done(r->cn);
+	signq_forget(r);
 	if (s->access_log != NULL) {
 		ci = MHD_get_connection_info(conn,
 		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -428,8 +434,16 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 	 * worker at its share stops accepting, leaving new clients hanging
 	 * in the listen queue instead of being told no.
 	 */
+	if (signq_start((unsigned)cfg->sign_threads, (unsigned)cfg->sign_queue,
+	    (unsigned)cfg->sign_wait_ms) != 0) {
+		fprintf(stderr, "kakuin serve: cannot start signing threads: "
+		    "%s\n", strerror(errno));
+		conns_stop();
+		goto out;
+	}
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_ITC, 0, conns_accept,
+	    MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME,
+	    0, conns_accept,
 	    NULL, on_request, &s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
@@ -444,6 +458,7 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 	    MHD_OPTION_NOTIFY_CONNECTION, conns_notify, NULL,
 	    MHD_OPTION_END);
 	if (d == NULL) {
+		signq_stop();
 		conns_stop();
 		fprintf(stderr, "kakuin serve: cannot listen on %s (is "
 		    "another server using the port?)\n", cfg->listen);
@@ -476,6 +491,9 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 		fprintf(stderr, "kakuin serve: %d requests still running after "
 		    "%d s; closing them\n", atomic_load(&inflight),
 		    DRAIN_SECONDS);
+	/* Requests still waiting for a signature are told to try later;
+	 * libmicrohttpd must find none suspended when it stops. */
+	signq_stop();
 	MHD_stop_daemon(d);
 	conns_stop();
 	if (rf_started) {

@@ -62,6 +62,9 @@ test_parse(void **state)
 	    "dnssec_anchor = /usr/share/dns/root.key\n"
 	    "max_connections_per_ip = 0\n"
 	    "request_timeout = 5\n"
+	    "sign_threads = 3\n"
+	    "sign_queue = 1\n"
+	    "sign_wait_ms = 60000\n"
 	    "workers = 8\n"
 	    "   # indented comment\n");
 	assert_int_equal(kn_config_load(&c, dir, false), 0);
@@ -80,6 +83,9 @@ test_parse(void **state)
 	assert_string_equal(c.dnssec_anchor, "/usr/share/dns/root.key");
 	assert_int_equal(c.max_connections_per_ip, 0);
 	assert_int_equal(c.request_timeout, 5);
+	assert_int_equal(c.sign_threads, 3);
+	assert_int_equal(c.sign_queue, 1);
+	assert_int_equal(c.sign_wait_ms, 60000);
 	kn_config_cleanup(&c);
 }
 
@@ -132,6 +138,11 @@ test_defaults(void **state)
 	assert_int_equal(d.max_connections_per_ip, c.max_connections_per_ip);
 	assert_int_equal(c.request_timeout, 20);
 	assert_int_equal(d.request_timeout, c.request_timeout);
+	assert_int_equal(d.sign_threads, c.sign_threads);
+	assert_int_equal(c.sign_queue, 256);
+	assert_int_equal(d.sign_queue, c.sign_queue);
+	assert_int_equal(c.sign_wait_ms, 2000);
+	assert_int_equal(d.sign_wait_ms, c.sign_wait_ms);
 	kn_config_cleanup(&d);
 	kn_config_cleanup(&c);
 	free(want);
@@ -176,6 +187,12 @@ test_errors(void **state)
 		    "max_connections_per_ip must be a number from 0 to " },
 		{ "request_timeout zero", "request_timeout = 0\n",
 		    "request_timeout must be a number from 1 to 3600" },
+		{ "sign_queue zero", "sign_queue = 0\n",
+		    "sign_queue must be a number from 1 to 1000000" },
+		{ "sign_threads many", "sign_threads = 257\n",
+		    "sign_threads must be a number from 0 to 256" },
+		{ "sign_wait_ms zero", "sign_wait_ms = 0\n",
+		    "sign_wait_ms must be a number from 1 to 60000" },
 	};
 	const char *dir = *state;
 	size_t i;
