@@ -15,7 +15,7 @@
 #include "server/conns.h"
 
 #define TICK_MS		250	/* how often the reaper looks */
-#define LOG_EVERY_S	10	/* at most one summary line this often */
+#define LOG_EVERY_S	10	/* at most one report line this often */
 
 enum {
 	PH_WAITING,		/* for a request (or its first bytes) */
@@ -259,7 +259,9 @@ static void *
 reaper(void *arg)
 {
 	struct timespec until;
-	int64_t last_log = srv_now_ms();
+	/* The first refusal or cut is reported at once, later ones
+	 * together at most every LOG_EVERY_S seconds. */
+	int64_t last_log = srv_now_ms() - LOG_EVERY_S * 1000;
 	unsigned long refused;
 
 	(void)arg;
@@ -267,18 +269,18 @@ reaper(void *arg)
 	while (!g.stop) {
 		pthread_mutex_unlock(&g.mu);
 		sweep();
-		if (srv_now_ms() - last_log >= LOG_EVERY_S * 1000) {
+		if (srv_now_ms() - last_log >= LOG_EVERY_S * 1000 &&
+		    (g.cut > 0 || atomic_load(&g.refused) > 0)) {
 			refused = atomic_exchange(&g.refused, 0);
 			if (refused > 0)
-				fprintf(stderr, "kakuin serve: %lu connection%s "
-				    "refused in %d s: max_connections (%d) "
-				    "reached\n", refused, refused == 1 ? "" :
-				    "s", LOG_EVERY_S, g.max);
+				fprintf(stderr, "kakuin serve: refused %lu "
+				    "connection%s over max_connections (%d)\n",
+				    refused, refused == 1 ? "" : "s", g.max);
 			if (g.cut > 0)
-				fprintf(stderr, "kakuin serve: %lu connection%s "
-				    "closed in %d s: no whole request within "
-				    "request_timeout (%u s)\n", g.cut, g.cut ==
-				    1 ? "" : "s", LOG_EVERY_S, g.timeout);
+				fprintf(stderr, "kakuin serve: closed %lu "
+				    "connection%s that sent no whole request "
+				    "within request_timeout (%u s)\n", g.cut,
+				    g.cut == 1 ? "" : "s", g.timeout);
 			g.cut = 0;
 			last_log = srv_now_ms();
 		}

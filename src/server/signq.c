@@ -12,7 +12,7 @@
 #include "base/err.h"
 #include "server/signq.h"
 
-#define LOG_EVERY_S	10	/* at most one overload line this often */
+#define LOG_EVERY_S	10	/* at most one overload report this often */
 #define MAX_THREADS	256
 
 struct sq_job {
@@ -28,11 +28,11 @@ struct sq_job {
 static struct {
 	pthread_mutex_t	 mu;
 	pthread_cond_t	 work;		/* a job was queued; stop */
-	pthread_cond_t	 tick;		/* the watcher's sleep; stop */
+	pthread_cond_t	 tick;		/* wakes the watcher: a new oldest
+					   job; stop */
 	struct sq_job	**ring;
 	size_t		 cap, head, n;
 	int64_t		 wait;		/* ms */
-	int64_t		 tick_ms;
 	bool		 stop;
 	bool		 started;
 	pthread_t	 threads[MAX_THREADS];
@@ -104,8 +104,10 @@ signer(void *arg)
 static void *
 watcher(void *arg)
 {
-	struct timespec until;
-	int64_t now, last_log = srv_now_ms();
+	struct timespec ts;
+	/* The first overload is reported at once, later ones together at
+	 * most every LOG_EVERY_S seconds. */
+	int64_t now, until, last_log = srv_now_ms() - LOG_EVERY_S * 1000;
 	unsigned long full, late;
 
 	(void)arg;
@@ -119,23 +121,26 @@ watcher(void *arg)
 			overload(job);
 			finish(job);
 		}
-		if (now - last_log >= LOG_EVERY_S * 1000) {
+		if (now - last_log >= LOG_EVERY_S * 1000 &&
+		    atomic_load(&q.full) + atomic_load(&q.late) > 0) {
 			full = atomic_exchange(&q.full, 0);
 			late = atomic_exchange(&q.late, 0);
-			if (full + late > 0)
-				fprintf(stderr, "kakuin serve: overloaded: %lu "
-				    "request%s told to try later in %d s (%lu "
-				    "with the signing queue full, %lu after "
-				    "waiting over %lld ms)\n", full + late,
-				    full + late == 1 ? "" : "s", LOG_EVERY_S,
-				    full, late, (long long)q.wait);
+			fprintf(stderr, "kakuin serve: overloaded: told %lu "
+			    "request%s to try later (%lu with the signing "
+			    "queue full, %lu after waiting over %lld ms)\n",
+			    full + late, full + late == 1 ? "" : "s", full,
+			    late, (long long)q.wait);
 			last_log = now;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &until);
-		until.tv_nsec += q.tick_ms * 1000000L;
-		until.tv_sec += until.tv_nsec / 1000000000L;
-		until.tv_nsec %= 1000000000L;
-		pthread_cond_timedwait(&q.tick, &q.mu, &until);
+		/* Until the oldest job is due, a report, or a second. */
+		until = q.n > 0 ? q.ring[q.head]->queued + q.wait + 1 :
+		    now + 1000;
+		if (atomic_load(&q.full) + atomic_load(&q.late) > 0 &&
+		    last_log + LOG_EVERY_S * 1000 < until)
+			until = last_log + LOG_EVERY_S * 1000;
+		ts.tv_sec = until / 1000;
+		ts.tv_nsec = (until % 1000) * 1000000L;
+		pthread_cond_timedwait(&q.tick, &q.mu, &ts);
 	}
 	pthread_mutex_unlock(&q.mu);
 	return NULL;
@@ -160,7 +165,6 @@ signq_start(unsigned threads, unsigned max, unsigned wait_ms)
 	q.cap = max;
 	q.head = q.n = 0;
 	q.wait = wait_ms;
-	q.tick_ms = wait_ms / 4 > 50 ? 50 : wait_ms / 4 > 0 ? wait_ms / 4 : 1;
 	q.stop = false;
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -233,6 +237,8 @@ signq_submit(struct req *r, const struct sq_kind *kind, void *arg)
 		/* Suspended before it is queued: a signing thread may
 		 * resume it at once. */
 		MHD_suspend_connection(r->conn);
+		if (q.n == 0)
+			pthread_cond_signal(&q.tick);	/* the new oldest */
 		q.ring[(q.head + q.n++) % q.cap] = job;
 		pthread_cond_signal(&q.work);
 		pthread_mutex_unlock(&q.mu);
