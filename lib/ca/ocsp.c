@@ -723,6 +723,20 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 		info->why = "an OCSPRequest names 1 to 16 certificates";
 		goto bare;
 	}
+	/* What RFC 5019 clients send (one SHA-1 CertID, no nonce) is
+	 * answered from the pre-signed responses; anything else needs a
+	 * signature of its own, and a caller that does not sign here need
+	 * not read the store for it. */
+	cacheable = n == 1 && OCSP_REQUEST_get_ext_by_NID(rq,
+	    NID_id_pkix_OCSP_Nonce, -1) < 0 &&
+	    OCSP_id_get0_info(NULL, &md, NULL, &sn, OCSP_onereq_get0_id(
+	    OCSP_request_onereq_get0(rq, 0))) == 1 &&
+	    OBJ_obj2nid(md) == NID_sha1 && ASN1_STRING_length(sn) <= 20;
+	if (!cacheable && !may_sign) {
+		info->must_sign = true;
+		rc = 0;
+		goto out;
+	}
 	/* Signed requests are accepted; the signature is not needed
 	 * (RFC 6960 section 4.1.2: optional). */
 	status = OCSP_RESPONSE_STATUS_INTERNALERROR;
@@ -746,12 +760,6 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 		}
 		which = w;
 	}
-	/* What RFC 5019 clients send (one SHA-1 CertID, no nonce) is
-	 * answered from the pre-signed responses. */
-	cacheable = n == 1 && OCSP_REQUEST_get_ext_by_NID(rq,
-	    NID_id_pkix_OCSP_Nonce, -1) < 0 &&
-	    OCSP_id_get0_info(NULL, &md, NULL, &sn, ids[0]) == 1 &&
-	    OBJ_obj2nid(md) == NID_sha1 && ASN1_STRING_length(sn) <= 20;
 	if (cacheable) {
 		kn__serial_hex(serial, sn);
 		if (cached_get(db, v[which].ca.id, serial, out, outlen,
