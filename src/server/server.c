@@ -425,15 +425,9 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 	    0) {
 		fprintf(stderr, "kakuin serve: cannot start: %s\n",
 		    strerror(errno));
+		conns_stop();
 		goto out;
 	}
-	/*
-	 * The connection cap is kept by conns_accept(), which closes a
-	 * connection over it as soon as it is accepted.  libmicrohttpd's own
-	 * cap is set out of reach: it splits it between the workers, and a
-	 * worker at its share stops accepting, leaving new clients hanging
-	 * in the listen queue instead of being told no.
-	 */
 	if (signq_start((unsigned)cfg->sign_threads, (unsigned)cfg->sign_queue,
 	    (unsigned)cfg->sign_wait_ms) != 0) {
 		fprintf(stderr, "kakuin serve: cannot start signing threads: "
@@ -441,10 +435,17 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 		conns_stop();
 		goto out;
 	}
+	/*
+	 * The connection cap is kept by conns_accept(), which closes a
+	 * connection over it as soon as it is accepted.  libmicrohttpd's own
+	 * cap is set out of reach: it splits it between the workers, and a
+	 * worker at its share stops accepting, leaving new clients hanging
+	 * in the listen queue instead of being told no.  Suspending lets a
+	 * worker put a request aside while it waits for a signature.
+	 */
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME,
-	    0, conns_accept,
-	    NULL, on_request, &s,
+	    MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME, 0,
+	    conns_accept, NULL, on_request, &s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, s.workers,
