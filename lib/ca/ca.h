@@ -290,6 +290,8 @@ struct kn_ocsp_info {
 	const char	*why;		/* why not successful, or NULL */
 	bool		 cached;	/* a pre-signed response */
 	bool		 cacheable;	/* one SHA-1 CertID, no nonce */
+	bool		 must_sign;	/* kn_ocsp_presigned: the answer
+					   needs a fresh signature */
 	char		 this_update[21];	/* of a successful one */
 	char		 next_update[21];
 	char		 cert_status[8];	/* stored status of the first
@@ -306,6 +308,18 @@ int	kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 /* The same for GET /ocsp/{base64} (RFC 6960 appendix A.1), URL encoding
  * already undone; bad base64 is a malformedRequest. */
 int	kn_ocsp_respond_get(struct kn_db *db, const struct kn_ca_env *env,
+	    const char *b64, unsigned char **out, size_t *outlen,
+	    struct kn_ocsp_info *info) KN_WUR;
+/* kn_ocsp_respond and kn_ocsp_respond_get that never sign: they answer
+ * from the pre-signed responses, or with a status that needs no
+ * signature; when the answer needs a fresh one (a nonce, several
+ * CertIDs, no pre-signed answer yet) they return 0 with *out NULL and
+ * info->must_sign set, and the caller signs with kn_ocsp_respond(_get)
+ * where waiting on the key blocks nobody. */
+int	kn_ocsp_presigned(struct kn_db *db, const struct kn_ca_env *env,
+	    const unsigned char *req, size_t reqlen, unsigned char **out,
+	    size_t *outlen, struct kn_ocsp_info *info) KN_WUR;
+int	kn_ocsp_presigned_get(struct kn_db *db, const struct kn_ca_env *env,
 	    const char *b64, unsigned char **out, size_t *outlen,
 	    struct kn_ocsp_info *info) KN_WUR;
 /* An OCSPResponse of only a status, no body (RFC 6960 4.2.1). */

@@ -683,10 +683,12 @@ issuers_free(struct kn_ca *cas, size_t ncas, struct issuer *v)
 	kn_ca_list_free(cas, ncas);
 }
 
-int
-kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
-    const unsigned char *req, size_t reqlen, unsigned char **out,
-    size_t *outlen, struct kn_ocsp_info *info)
+/* kn_ocsp_respond; when may_sign is false, an answer that needs a fresh
+ * signature is left to the caller (info->must_sign). */
+static int
+respond(struct kn_db *db, const struct kn_ca_env *env,
+    const unsigned char *req, size_t reqlen, bool may_sign,
+    unsigned char **out, size_t *outlen, struct kn_ocsp_info *info)
 {
 	const unsigned char *p = req;
 	OCSP_REQUEST *rq = NULL;
@@ -721,6 +723,20 @@ kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 		info->why = "an OCSPRequest names 1 to 16 certificates";
 		goto bare;
 	}
+	/* What RFC 5019 clients send (one SHA-1 CertID, no nonce) is
+	 * answered from the pre-signed responses; anything else needs a
+	 * signature of its own, and a caller that does not sign here need
+	 * not read the store for it. */
+	cacheable = n == 1 && OCSP_REQUEST_get_ext_by_NID(rq,
+	    NID_id_pkix_OCSP_Nonce, -1) < 0 &&
+	    OCSP_id_get0_info(NULL, &md, NULL, &sn, OCSP_onereq_get0_id(
+	    OCSP_request_onereq_get0(rq, 0))) == 1 &&
+	    OBJ_obj2nid(md) == NID_sha1 && ASN1_STRING_length(sn) <= 20;
+	if (!cacheable && !may_sign) {
+		info->must_sign = true;
+		rc = 0;
+		goto out;
+	}
 	/* Signed requests are accepted; the signature is not needed
 	 * (RFC 6960 section 4.1.2: optional). */
 	status = OCSP_RESPONSE_STATUS_INTERNALERROR;
@@ -744,12 +760,6 @@ kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 		}
 		which = w;
 	}
-	/* What RFC 5019 clients send (one SHA-1 CertID, no nonce) is
-	 * answered from the pre-signed responses. */
-	cacheable = n == 1 && OCSP_REQUEST_get_ext_by_NID(rq,
-	    NID_id_pkix_OCSP_Nonce, -1) < 0 &&
-	    OCSP_id_get0_info(NULL, &md, NULL, &sn, ids[0]) == 1 &&
-	    OBJ_obj2nid(md) == NID_sha1 && ASN1_STRING_length(sn) <= 20;
 	if (cacheable) {
 		kn__serial_hex(serial, sn);
 		if (cached_get(db, v[which].ca.id, serial, out, outlen,
@@ -760,6 +770,11 @@ kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
 			goto out;
 		}
 		kn_err_clear();
+	}
+	if (!may_sign) {
+		info->must_sign = true;
+		rc = 0;
+		goto out;
 	}
 	if (sign_answer(db, env, v, ncas, which, ids, n, rq, out, outlen,
 	    info, &first) != 0)
@@ -779,6 +794,22 @@ out:
 	issuers_free(cas, ncas, v);
 	OCSP_REQUEST_free(rq);
 	return rc;
+}
+
+int
+kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
+    const unsigned char *req, size_t reqlen, unsigned char **out,
+    size_t *outlen, struct kn_ocsp_info *info)
+{
+	return respond(db, env, req, reqlen, true, out, outlen, info);
+}
+
+int
+kn_ocsp_presigned(struct kn_db *db, const struct kn_ca_env *env,
+    const unsigned char *req, size_t reqlen, unsigned char **out,
+    size_t *outlen, struct kn_ocsp_info *info)
+{
+	return respond(db, env, req, reqlen, false, out, outlen, info);
 }
 
 /* kn_ocsp_presign, or for serial only (whatever its answer's age). */
@@ -889,9 +920,9 @@ kn__ocsp_resign(struct kn_db *db, const struct kn_ca_env *env,
 		kn_err_clear();
 }
 
-int
-kn_ocsp_respond_get(struct kn_db *db, const struct kn_ca_env *env,
-    const char *b64, unsigned char **out, size_t *outlen,
+static int
+respond_get(struct kn_db *db, const struct kn_ca_env *env, const char *b64,
+    bool may_sign, unsigned char **out, size_t *outlen,
     struct kn_ocsp_info *info)
 {
 	unsigned char *der = NULL;
@@ -905,7 +936,23 @@ kn_ocsp_respond_get(struct kn_db *db, const struct kn_ca_env *env,
 		    "appendix A.1)";
 		return kn_ocsp_bare(info->status, out, outlen);
 	}
-	rc = kn_ocsp_respond(db, env, der, len, out, outlen, info);
+	rc = respond(db, env, der, len, may_sign, out, outlen, info);
 	free(der);
 	return rc;
+}
+
+int
+kn_ocsp_respond_get(struct kn_db *db, const struct kn_ca_env *env,
+    const char *b64, unsigned char **out, size_t *outlen,
+    struct kn_ocsp_info *info)
+{
+	return respond_get(db, env, b64, true, out, outlen, info);
+}
+
+int
+kn_ocsp_presigned_get(struct kn_db *db, const struct kn_ca_env *env,
+    const char *b64, unsigned char **out, size_t *outlen,
+    struct kn_ocsp_info *info)
+{
+	return respond_get(db, env, b64, false, out, outlen, info);
 }

@@ -61,8 +61,13 @@ defaults(struct kn_config *c, const char *datadir)
 	c->crl_shard_size = 100000;
 	c->workers = 0;
 	c->max_connections = 4096;
+	c->max_connections_per_ip = 256;
 	c->timeout = 30;
+	c->request_timeout = 20;
 	c->max_body = 1 << 20;
+	c->sign_threads = 0;
+	c->sign_queue = 256;
+	c->sign_wait_ms = 2000;
 	return 0;
 }
 
@@ -161,8 +166,19 @@ apply(struct kn_config *c, const char *key, const char *v, int line)
 		return set_int(&c->workers, key, v, 0, 256, line);
 	if (strcmp(key, "max_connections") == 0)
 		return set_int(&c->max_connections, key, v, 1, 1000000, line);
+	if (strcmp(key, "max_connections_per_ip") == 0)
+		return set_int(&c->max_connections_per_ip, key, v, 0, 1000000,
+		    line);
 	if (strcmp(key, "timeout") == 0)
 		return set_int(&c->timeout, key, v, 1, 3600, line);
+	if (strcmp(key, "request_timeout") == 0)
+		return set_int(&c->request_timeout, key, v, 1, 3600, line);
+	if (strcmp(key, "sign_threads") == 0)
+		return set_int(&c->sign_threads, key, v, 0, 256, line);
+	if (strcmp(key, "sign_queue") == 0)
+		return set_int(&c->sign_queue, key, v, 1, 1000000, line);
+	if (strcmp(key, "sign_wait_ms") == 0)
+		return set_int(&c->sign_wait_ms, key, v, 1, 60000, line);
 	if (strcmp(key, "max_body") == 0) {
 		if ((rc = set_int(&n, key, v, 1024, 64 << 20, line)) != 0)
 			return rc;
@@ -333,6 +349,21 @@ kn_config_write_default(const char *datadir, const char *store,
 	    "max_connections = 4096\n"
 	    "timeout = 30\n"
 	    "max_body = 1048576\n"
+	    "# Open connections from one client address (0: no cap), and the "
+	    "seconds\n"
+	    "# a client has to send one whole request, however slowly it "
+	    "trickles.\n"
+	    "max_connections_per_ip = 256\n"
+	    "request_timeout = 20\n"
+	    "# Answers signed per request (OCSP with a nonce, time-stamps): "
+	    "signing\n"
+	    "# threads (0: one per core), requests that may wait for one, "
+	    "and the\n"
+	    "# longest wait in milliseconds; beyond either, OCSP answers "
+	    "tryLater.\n"
+	    "sign_threads = 0\n"
+	    "sign_queue = 256\n"
+	    "sign_wait_ms = 2000\n"
 	    "\n"
 	    "# Keys.  CA keys live in a PKCS#11 token: by default the SoftHSM2\n"
 	    "# token kakuin init made in this directory.  The PIN may come from\n"

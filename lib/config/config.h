@@ -46,8 +46,13 @@ struct kn_config {
 	int	 tsa_accuracy_ms; /* accuracy of genTime, 0 = unstated */
 	int	 workers;	/* 0 = one per core */
 	int	 max_connections;
-	int	 timeout;	/* seconds per connection */
+	int	 max_connections_per_ip; /* 0 = no per-address cap */
+	int	 timeout;	/* seconds an idle connection is kept */
+	int	 request_timeout; /* seconds to send one whole request */
 	size_t	 max_body;	/* bytes of a request body */
+	int	 sign_threads;	/* 0 = one per core */
+	int	 sign_queue;	/* requests waiting for a signature */
+	int	 sign_wait_ms;	/* longest such a wait */
 };
 
 /* Loads DATADIR/kakuin.conf (which must exist unless allow_missing) and

@@ -16,6 +16,7 @@
 #include "ca/ca.h"
 #include "registry/corpnum.h"
 #include "server/http.h"
+#include "server/signq.h"
 #include "tsa/tsa.h"
 #include "store/db.h"
 
@@ -198,21 +199,100 @@ ocsp_cached_reply(struct req *r, unsigned char *der, size_t len,
 	    true, h);
 }
 
+/* An OCSP request whose answer needs a fresh signature (a nonce, several
+ * CertIDs, no pre-signed answer yet): made on a signing thread. */
+struct ocsp_job {
+	const char		*b64;	/* the GET form, else the POST body */
+	bool			 ok;	/* kn_ocsp_respond succeeded */
+	struct kn_ocsp_info	 info;
+};
+
+static int
+ocsp_sign(struct req *r, void *arg, struct sq_reply *out)
+{
+	struct ocsp_job *j = arg;
+	struct kn_db *db = srv_db(r);
+	int rc;
+
+	out->status = 200;
+	out->ctype = "application/ocsp-response";
+	/* The store is away (restart, failover): a passing state. */
+	if (db == NULL)
+		return kn_ocsp_bare(OCSP_RESPONSE_STATUS_TRYLATER, &out->data,
+		    &out->len);
+	rc = j->b64 != NULL ? kn_ocsp_respond_get(db, r->srv->ca_env,
+	    j->b64, &out->data, &out->len, &j->info) : kn_ocsp_respond(db,
+	    r->srv->ca_env, (const unsigned char *)r->body.data, r->body.len,
+	    &out->data, &out->len, &j->info);
+	j->ok = rc == 0;
+	if (rc != 0)
+		rc = kn_ocsp_bare(OCSP_RESPONSE_STATUS_INTERNALERROR,
+		    &out->data, &out->len);
+	return rc;
+}
+
+/* RFC 6960 section 2.3: tryLater, "the service exists but is
+ * temporarily unable to respond". */
+static int
+ocsp_overload(struct req *r, void *arg, struct sq_reply *out)
+{
+	(void)r;
+	(void)arg;
+	out->status = 200;
+	out->ctype = "application/ocsp-response";
+	return kn_ocsp_bare(OCSP_RESPONSE_STATUS_TRYLATER, &out->data,
+	    &out->len);
+}
+
+static MHD_RESULT
+ocsp_send(struct req *r, void *arg, struct sq_reply *out)
+{
+	static const char *const no_store[] = { "Cache-Control", "no-store",
+	    NULL };
+	struct ocsp_job *j = arg;
+
+	if (!out->overloaded && j->ok && j->b64 != NULL &&
+	    j->info.status == OCSP_RESPONSE_STATUS_SUCCESSFUL &&
+	    (j->info.cacheable || j->info.cached))
+		return ocsp_cached_reply(r, out->data, out->len, &j->info);
+	return reply_headers(r, out->status, out->ctype, out->data, out->len,
+	    true, out->overloaded ? no_store : NULL);
+}
+
+static const struct sq_kind ocsp_kind = {
+	.name = "OCSP",
+	.sign = ocsp_sign,
+	.overload = ocsp_overload,
+	.send = ocsp_send,
+	.free_arg = free,
+};
+
 /* One OCSP exchange (RFC 6960 appendix A): the answer is always an
  * OCSPResponse, also for a request that cannot be read.  b64 is the GET
- * form, else der and len the POST body. */
+ * form, else der and len the POST body.  Pre-signed answers and those
+ * that need no signature are sent from here; the rest go through the
+ * signing queue. */
 static MHD_RESULT
 ocsp_answer(struct req *r, const char *b64, const unsigned char *der,
     size_t len)
 {
 	struct kn_ocsp_info info;
+	struct ocsp_job *j;
 	unsigned char *out = NULL;
 	size_t outlen = 0;
 	int rc;
 
-	rc = b64 != NULL ? kn_ocsp_respond_get(srv_db(r), r->srv->ca_env,
-	    b64, &out, &outlen, &info) : kn_ocsp_respond(srv_db(r),
+	rc = b64 != NULL ? kn_ocsp_presigned_get(srv_db(r), r->srv->ca_env,
+	    b64, &out, &outlen, &info) : kn_ocsp_presigned(srv_db(r),
 	    r->srv->ca_env, der, len, &out, &outlen, &info);
+	if (rc == 0 && info.must_sign) {
+		if ((j = calloc(1, sizeof(*j))) == NULL)
+			rc = KN_ERR_NOMEM;
+		else {
+			j->b64 = b64;
+			return signq_submit(r, &ocsp_kind, j);
+		}
+	}
 	if (rc != 0 && kn_ocsp_bare(OCSP_RESPONSE_STATUS_INTERNALERROR, &out,
 	    &outlen) != 0)
 		return MHD_NO;
@@ -222,36 +302,64 @@ ocsp_answer(struct req *r, const char *b64, const unsigned char *der,
 	return reply(r, 200, "application/ocsp-response", out, outlen, true);
 }
 
+/* On a signing thread: the TimeStampResp of the request's body. */
+static int
+tsa_sign(struct req *r, void *arg, struct sq_reply *out)
+{
+	struct kn_tsa_info info;
+	struct kn_db *db = srv_db(r);
+
+	(void)arg;
+	out->status = 200;
+	out->ctype = "application/timestamp-reply";
+	if (db == NULL)
+		return kn_tsa_reject(KN_TSA_SYSTEM_FAILURE, "the time-stamp "
+		    "authority's store is unavailable; try again shortly",
+		    &out->data, &out->len);
+	return kn_tsa_respond(r->srv->tsa, db, r->srv->ca_env,
+	    (const unsigned char *)r->body.data, r->body.len, &out->data,
+	    &out->len, &info);
+}
+
+/* RFC 3161 section 2.4.2: systemFailure, "the request cannot be handled
+ * due to system failure", with a text that says it passes. */
+static int
+tsa_overload(struct req *r, void *arg, struct sq_reply *out)
+{
+	(void)r;
+	(void)arg;
+	out->status = 200;
+	out->ctype = "application/timestamp-reply";
+	return kn_tsa_reject(KN_TSA_SYSTEM_FAILURE, "the time-stamp "
+	    "authority is overloaded; try again shortly", &out->data,
+	    &out->len);
+}
+
+static const struct sq_kind tsa_kind = {
+	.name = "TSA",
+	.sign = tsa_sign,
+	.overload = tsa_overload,
+};
+
 /* One time-stamp exchange (RFC 3161 section 3.4): the answer is always a
- * TimeStampResp, a token or a rejection naming the problem. */
+ * TimeStampResp, a token or a rejection naming the problem.  Tokens are
+ * signed by the signing queue. */
 static MHD_RESULT
 tsa_answer(struct req *r)
 {
-	struct kn_tsa_info info;
 	const char *ct = MHD_lookup_connection_value(r->conn,
 	    MHD_HEADER_KIND, "Content-Type");
 	unsigned char *out = NULL;
 	size_t outlen = 0;
-	unsigned status = 200;
-	int rc;
 
-	if (ct == NULL || strncasecmp(ct, "application/timestamp-query",
-	    27) != 0 || (ct[27] != '\0' && ct[27] != ';' && ct[27] != ' ')) {
-		status = 415;
-		rc = kn_tsa_reject(KN_TSA_BAD_REQUEST, "the request's "
-		    "Content-Type must be application/timestamp-query (RFC "
-		    "3161 section 3.4)", &out, &outlen);
-	} else if (srv_db(r) == NULL)
-		rc = kn_tsa_reject(KN_TSA_SYSTEM_FAILURE, "the time-stamp "
-		    "authority's store is unavailable; try again shortly",
-		    &out, &outlen);
-	else
-		rc = kn_tsa_respond(r->srv->tsa, srv_db(r), r->srv->ca_env,
-		    (const unsigned char *)r->body.data, r->body.len, &out,
-		    &outlen, &info);
-	if (rc != 0)
+	if (ct != NULL && strncasecmp(ct, "application/timestamp-query",
+	    27) == 0 && (ct[27] == '\0' || ct[27] == ';' || ct[27] == ' '))
+		return signq_submit(r, &tsa_kind, NULL);
+	if (kn_tsa_reject(KN_TSA_BAD_REQUEST, "the request's Content-Type "
+	    "must be application/timestamp-query (RFC 3161 section 3.4)",
+	    &out, &outlen) != 0)
 		return MHD_NO;
-	return reply(r, status, "application/timestamp-reply", out, outlen,
+	return reply(r, 415, "application/timestamp-reply", out, outlen,
 	    true);
 }
 

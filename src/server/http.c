@@ -19,6 +19,15 @@ static pthread_mutex_t dbs_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct kn_db *dbs[512];
 static size_t ndbs;
 
+int64_t
+srv_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 struct kn_db *
 srv_db(struct req *r)
 {

@@ -34,6 +34,8 @@ struct static_file {
 #define MAX_STATIC 16
 
 struct kn_ca_env;
+struct conn;
+struct sq_job;
 
 struct srv {
 	struct kn_config	*cfg;
@@ -55,6 +57,9 @@ struct req {
 	unsigned		 status;
 	size_t			 resp_len;
 	struct timespec		 start;
+	struct conn		*cn;		/* its connection (conns.c) */
+	struct sq_job		*job;		/* its answer being signed
+						   (signq.c) */
 	char			 user[65];
 	const char		*allow;		/* Allow header of a 405 */
 	int			 auth_rc;	/* 1 valid, 0 none, <0 error */
@@ -68,6 +73,9 @@ struct req {
 /* Resolves the request's bearer token once, before its body is read;
  * only a valid token earns the full body cap. */
 void		 auth_resolve(struct req *r);
+
+/* Milliseconds of the monotonic clock. */
+int64_t		 srv_now_ms(void);
 
 /* The calling worker thread's store connection (opened on first use). */
 struct kn_db	*srv_db(struct req *r);

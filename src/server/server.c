@@ -2,6 +2,7 @@
  * access log, and a clean stop on SIGTERM/SIGINT. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <errno.h>
@@ -13,14 +14,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "server/conns.h"
 #include "server/http.h"
 #include "server/server.h"
+#include "server/signq.h"
 #include "ca/ca.h"
 #include "store/db.h"
 #include "tsa/tsa.h"
 
 #define ANON_MAX_BODY (16 * 1024)
 #define DRAIN_SECONDS 10
+#define FD_RESERVE 128		/* descriptors kept for the store, the token,
+				   logs: not for connections */
 
 /* Requests begun and not yet completed (idle keep-alive connections are
  * not counted): what a stop waits for. */
@@ -76,6 +81,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	struct srv *s = cls;
 	struct req *r = *con_cls;
 	const char *cl;
+	MHD_RESULT res;
 
 	(void)version;
 	if (r == NULL) {
@@ -89,7 +95,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		r->method = method;
 		r->url = url;
 		clock_gettime(CLOCK_MONOTONIC, &r->start);
-		clock_gettime(CLOCK_MONOTONIC, &r->start);
+		/* The header is in; the deadline runs on for the body. */
+		r->cn = conns_of(conn);
+		conns_reading(r->cn, &r->start);
 		/* Only a valid token earns the full body cap. */
 		auth_resolve(r);
 		cap = s->cfg->max_body;
@@ -104,6 +112,9 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 			r->too_big = true;
 		return MHD_YES;
 	}
+	/* Back from the signing queue with its answer. */
+	if (r->job != NULL && signq_resumed(r, &res))
+		return res;
 	if (*upload_size > 0) {
 		if (!r->too_big && kn_buf_add(&r->body, upload,
 		    *upload_size) != 0)
@@ -111,6 +122,7 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	conns_answering(r->cn);
 	kn_err_clear();
 	if (r->too_big)
 		return reply_errorf(r, 413, "too_big", NULL, "the request "
@@ -149,6 +161,8 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 
 	if (r == NULL)
 		return;
+	conns_done(r->cn);
+	signq_forget(r);
 	if (s->access_log != NULL) {
 		ci = MHD_get_connection_info(conn,
 		    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -185,12 +199,81 @@ on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	atomic_fetch_sub(&inflight, 1);
 }
 
+/*
+ * libmicrohttpd's messages.  Some come once per connection (one for each
+ * connection refused over max_connections_per_ip): each message is
+ * printed at most once every 10 s, with how many were left out.
+ */
 static void
 on_mhd_error(void *cls, const char *fmt, va_list ap)
 {
+	static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+	static struct {
+		const char	*fmt;
+		time_t		 last;
+		unsigned long	 left_out;
+	} seen[16];
+	static size_t next;
+	time_t now = time(NULL);
+	unsigned long left_out = 0;
+	size_t i;
+
 	(void)cls;
+	pthread_mutex_lock(&mu);
+	for (i = 0; i < sizeof(seen) / sizeof(seen[0]) && seen[i].fmt != fmt;
+	    i++)
+		;
+	if (i == sizeof(seen) / sizeof(seen[0])) {
+		i = next++ % (sizeof(seen) / sizeof(seen[0]));
+		seen[i].fmt = fmt;
+		seen[i].last = 0;
+		seen[i].left_out = 0;
+	}
+	if (seen[i].last != 0 && now - seen[i].last < 10) {
+		seen[i].left_out++;
+		pthread_mutex_unlock(&mu);
+		return;
+	}
+	seen[i].last = now;
+	left_out = seen[i].left_out;
+	seen[i].left_out = 0;
+	pthread_mutex_unlock(&mu);
+	if (left_out > 0)
+		fprintf(stderr, "kakuin serve: (%lu more like the next in "
+		    "10 s)\n", left_out);
 	fprintf(stderr, "kakuin serve: ");
 	vfprintf(stderr, fmt, ap);
+}
+
+/* Connections the descriptor limit leaves room for: raises the soft limit
+ * to the hard one when max_connections needs it, and caps the count
+ * below what is left (accept() failing with EMFILE would make the
+ * listening socket spin rather than refuse). */
+static unsigned
+connection_cap(int want)
+{
+	struct rlimit rl;
+	rlim_t need = (rlim_t)want + FD_RESERVE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return (unsigned)want;
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >
+		    need ? need : rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		unsigned cap = rl.rlim_cur > 2 * FD_RESERVE ?
+		    (unsigned)(rl.rlim_cur - FD_RESERVE) : FD_RESERVE;
+
+		fprintf(stderr, "kakuin serve: max_connections = %d, but only "
+		    "%llu open files are allowed (ulimit -n): keeping at most "
+		    "%u connections\n", want, (unsigned long long)rl.rlim_cur,
+		    cap);
+		return cap;
+	}
+	return (unsigned)want;
 }
 
 static int
@@ -304,6 +387,7 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 	struct MHD_Daemon *d;
 	sigset_t sigs;
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned max;
 	char safe[512];
 	int sig = 0, ret = 1;
 
@@ -351,20 +435,47 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	max = connection_cap(cfg->max_connections);
+	if (conns_start(max, (unsigned)cfg->request_timeout, s.workers) !=
+	    0) {
+		fprintf(stderr, "kakuin serve: cannot start: %s\n",
+		    strerror(errno));
+		conns_stop();
+		goto out;
+	}
+	if (signq_start((unsigned)cfg->sign_threads, (unsigned)cfg->sign_queue,
+	    (unsigned)cfg->sign_wait_ms) != 0) {
+		fprintf(stderr, "kakuin serve: cannot start signing threads: "
+		    "%s\n", strerror(errno));
+		conns_stop();
+		goto out;
+	}
+	/*
+	 * The connection cap is kept by conns_accept(), which closes a
+	 * connection over it as soon as it is accepted.  libmicrohttpd's own
+	 * cap is set out of reach: it splits it between the workers, and a
+	 * worker at its share stops accepting, leaving new clients hanging
+	 * in the listen queue instead of being told no.  Suspending lets a
+	 * worker put a request aside while it waits for a signature.
+	 */
 	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-	    MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_USE_ITC, 0, NULL, NULL,
-	    on_request, &s,
+	    MHD_USE_ERROR_LOG | MHD_USE_TURBO | MHD_ALLOW_SUSPEND_RESUME, 0,
+	    conns_accept, NULL, on_request, &s,
 	    MHD_OPTION_EXTERNAL_LOGGER, on_mhd_error, NULL,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_THREAD_POOL_SIZE, s.workers,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+	    MHD_OPTION_CONNECTION_LIMIT, (max + s.workers) * s.workers,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(16 * 1024),
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, 0u,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+	    (unsigned)cfg->max_connections_per_ip,
 	    MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, &s,
+	    MHD_OPTION_NOTIFY_CONNECTION, conns_notify, NULL,
 	    MHD_OPTION_END);
 	if (d == NULL) {
+		signq_stop();
+		conns_stop();
 		fprintf(stderr, "kakuin serve: cannot listen on %s (is "
 		    "another server using the port?)\n", cfg->listen);
 		goto out;
@@ -396,7 +507,11 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 		fprintf(stderr, "kakuin serve: %d requests still running after "
 		    "%d s; closing them\n", atomic_load(&inflight),
 		    DRAIN_SECONDS);
+	/* Requests still waiting for a signature are told to try later;
+	 * libmicrohttpd must find none suspended when it stops. */
+	signq_stop();
 	MHD_stop_daemon(d);
+	conns_stop();
 	if (rf_started) {
 		pthread_mutex_lock(&rf.mu);
 		rf.stop = true;

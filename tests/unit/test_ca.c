@@ -710,6 +710,63 @@ ocsp_status(struct fx *fx, const char *serial, int *reason)
 	return st;
 }
 
+/* kn_ocsp_presigned on a SHA-1 request for serial, with or without a
+ * nonce: whether it answered (and with what status) or left the
+ * signing to the caller. */
+static void
+check_presigned(struct fx *fx, const char *serial, bool nonce,
+    bool want_must_sign)
+{
+	struct kn_ca iss;
+	struct kn_ocsp_info info;
+	OCSP_REQUEST *rq = OCSP_REQUEST_new();
+	OCSP_CERTID *id;
+	ASN1_INTEGER *sn;
+	BIGNUM *bn = NULL;
+	X509 *i;
+	unsigned char *der = NULL, *out = NULL;
+	size_t outlen = 0;
+	int len;
+
+	assert_int_equal(kn_ca_get(fx->db, &iss, "issuing"), 0);
+	i = pem_x509(iss.cert_pem);
+	assert_true(BN_hex2bn(&bn, serial) > 0);
+	sn = BN_to_ASN1_INTEGER(bn, NULL);
+	id = OCSP_cert_id_new(EVP_sha1(), X509_get_subject_name(i),
+	    X509_get0_pubkey_bitstr(i), sn);
+	assert_non_null(id);
+	assert_non_null(OCSP_request_add0_id(rq, id));
+	if (nonce)
+		assert_int_equal(OCSP_request_add1_nonce(rq, NULL, 16), 1);
+	len = i2d_OCSP_REQUEST(rq, &der);
+	assert_true(len > 0);
+	assert_int_equal(kn_ocsp_presigned(fx->db, &fx->env, der, (size_t)len,
+	    &out, &outlen, &info), 0);
+	assert_int_equal(info.must_sign, want_must_sign);
+	if (want_must_sign) {
+		assert_null(out);
+	} else {
+		assert_non_null(out);
+		assert_int_equal(info.status, 0);
+		assert_true(info.cached);
+	}
+	/* Garbage needs no signature: malformedRequest at once. */
+	free(out);
+	out = NULL;
+	assert_int_equal(kn_ocsp_presigned(fx->db, &fx->env, der, 3, &out,
+	    &outlen, &info), 0);
+	assert_false(info.must_sign);
+	assert_int_equal(info.status, OCSP_RESPONSE_STATUS_MALFORMEDREQUEST);
+	assert_non_null(out);
+	free(out);
+	OCSP_REQUEST_free(rq);
+	OPENSSL_free(der);
+	ASN1_INTEGER_free(sn);
+	BN_free(bn);
+	X509_free(i);
+	kn_ca_cleanup(&iss);
+}
+
 static void
 test_ocsp(void **state)
 {
@@ -721,10 +778,15 @@ test_ocsp(void **state)
 	base_request(&in, "taro@jipdec.example");
 	in.keygen = "ec-p256";
 	issue(fx, &in, serial);
+	/* Nothing pre-signed yet: the caller signs. */
+	assert_int_equal(count(fx, "SELECT count(*) FROM ocsp_responses"), 0);
+	check_presigned(fx, serial, false, true);
 	assert_int_equal(ocsp_status(fx, serial, &reason),
 	    V_OCSP_CERTSTATUS_GOOD);
 	/* The answer was kept, and is served again as kept. */
 	assert_int_equal(count(fx, "SELECT count(*) FROM ocsp_responses"), 1);
+	check_presigned(fx, serial, false, false);
+	check_presigned(fx, serial, true, true);
 	assert_int_equal(ocsp_status(fx, serial, &reason),
 	    V_OCSP_CERTSTATUS_GOOD);
 	assert_int_equal(kn_cert_revoke(fx->db, &fx->env, "t", NULL, serial,

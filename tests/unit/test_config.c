@@ -60,6 +60,11 @@ test_parse(void **state)
 	    "access_log = /var/log/kakuin.log\n"
 	    "web_dir = /srv/kakuin/web\n"
 	    "dnssec_anchor = /usr/share/dns/root.key\n"
+	    "max_connections_per_ip = 0\n"
+	    "request_timeout = 5\n"
+	    "sign_threads = 3\n"
+	    "sign_queue = 1\n"
+	    "sign_wait_ms = 60000\n"
 	    "workers = 8\n"
 	    "   # indented comment\n");
 	assert_int_equal(kn_config_load(&c, dir, false), 0);
@@ -76,6 +81,11 @@ test_parse(void **state)
 	assert_string_equal(c.access_log, "/var/log/kakuin.log");
 	assert_string_equal(c.web_dir, "/srv/kakuin/web");
 	assert_string_equal(c.dnssec_anchor, "/usr/share/dns/root.key");
+	assert_int_equal(c.max_connections_per_ip, 0);
+	assert_int_equal(c.request_timeout, 5);
+	assert_int_equal(c.sign_threads, 3);
+	assert_int_equal(c.sign_queue, 1);
+	assert_int_equal(c.sign_wait_ms, 60000);
 	kn_config_cleanup(&c);
 }
 
@@ -124,6 +134,15 @@ test_defaults(void **state)
 	assert_int_equal(d.max_connections, c.max_connections);
 	assert_int_equal(d.timeout, c.timeout);
 	assert_int_equal(d.max_body, c.max_body);
+	assert_int_equal(c.max_connections_per_ip, 256);
+	assert_int_equal(d.max_connections_per_ip, c.max_connections_per_ip);
+	assert_int_equal(c.request_timeout, 20);
+	assert_int_equal(d.request_timeout, c.request_timeout);
+	assert_int_equal(d.sign_threads, c.sign_threads);
+	assert_int_equal(c.sign_queue, 256);
+	assert_int_equal(d.sign_queue, c.sign_queue);
+	assert_int_equal(c.sign_wait_ms, 2000);
+	assert_int_equal(d.sign_wait_ms, c.sign_wait_ms);
 	kn_config_cleanup(&d);
 	kn_config_cleanup(&c);
 	free(want);
@@ -164,6 +183,16 @@ test_errors(void **state)
 		{ "max_connections zero", "max_connections = 0\n",
 		    "max_connections" },
 		{ "key case", "Listen = :1\n", "unknown key Listen" },
+		{ "per ip negative", "max_connections_per_ip = -1\n",
+		    "max_connections_per_ip must be a number from 0 to " },
+		{ "request_timeout zero", "request_timeout = 0\n",
+		    "request_timeout must be a number from 1 to 3600" },
+		{ "sign_queue zero", "sign_queue = 0\n",
+		    "sign_queue must be a number from 1 to 1000000" },
+		{ "sign_threads many", "sign_threads = 257\n",
+		    "sign_threads must be a number from 0 to 256" },
+		{ "sign_wait_ms zero", "sign_wait_ms = 0\n",
+		    "sign_wait_ms must be a number from 1 to 60000" },
 	};
 	const char *dir = *state;
 	size_t i;
