@@ -47,6 +47,7 @@ struct kn_db {
 	char		 pending[16][24];
 	unsigned	 npending;
 	struct kn_stmt_cache_ent cache[KN_STMT_CACHE];
+	uint64_t	 instance;	/* unique per open in this process */
 };
 
 /* Every backend statement starts with this header. */

@@ -1,6 +1,7 @@
 /* db.c - backend-independent part of the store: dispatch, statement cache,
  * transactions and migrations. */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,16 @@ kn_db_redact(char *out, size_t len, const char *url)
 	}
 }
 
+/* Numbers each open store handle, so that per-handle caches elsewhere
+ * never mistake a new handle at a reused address for an old one. */
+static atomic_uint_fast64_t instances;
+
+uint64_t
+kn_db_instance(const struct kn_db *db)
+{
+	return db->instance;
+}
+
 int
 kn_db_open(struct kn_db **out, const char *url)
 {
@@ -57,6 +68,7 @@ kn_db_open(struct kn_db **out, const char *url)
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return KN_ERR_NOMEM;
 	db->ops = ops;
+	db->instance = atomic_fetch_add(&instances, 1) + 1;
 	if ((rc = ops->open(db, url)) != 0) {
 		free(db);
 		return rc;

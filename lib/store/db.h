@@ -38,6 +38,8 @@ int	kn_db_open(struct kn_db **out, const char *url) KN_WUR;
 /* Closes the connection and frees cached statements; NULL is fine. */
 void	kn_db_close(struct kn_db *db);
 enum kn_db_backend kn_db_backend(const struct kn_db *db);
+/* A number no other handle opened by this process has had. */
+uint64_t kn_db_instance(const struct kn_db *db);
 /* True when the connection is lost for good (PostgreSQL restarted or the
  * session was terminated): close it and open a new one. */
 bool	kn_db_broken(const struct kn_db *db);
