@@ -1,6 +1,9 @@
 /* api_certs.c - the CA over HTTP: /ca/{name}.crt, /crl/{name}.crl and the
  * JSON API under /api/v1/certs and /api/v1/cas. */
 #include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +270,123 @@ static const struct sq_kind ocsp_kind = {
 	.free_arg = free,
 };
 
+/*
+ * Pre-signed answers to GET /ocsp/..., kept by each HTTP worker for
+ * HOT_MS by their path, so that a relying party asking again and again
+ * costs no parse and no store read.  A status change made through this
+ * server empties every worker's copies at once (hot_gen); one made by
+ * another process (the CLI, another node) shows within HOT_MS, far inside
+ * the hours the answers' own Cache-Control lets any HTTP cache keep them.
+ */
+#define HOT_SLOTS	1024
+#define HOT_MS		1000
+#define HOT_KEY		256	/* longer paths are not kept */
+
+struct hot_entry {
+	uint64_t		 hash;
+	uint64_t		 gen;
+	int64_t			 until;		/* monotonic ms */
+	char			 key[HOT_KEY];
+	unsigned char		*der;
+	size_t			 len;
+	struct kn_ocsp_info	 info;
+};
+
+static atomic_uint_fast64_t hot_gen = 1;
+static pthread_key_t hot_tls;
+static pthread_once_t hot_once = PTHREAD_ONCE_INIT;
+
+static void
+hot_free(void *p)
+{
+	struct hot_entry *v = p;
+	size_t i;
+
+	for (i = 0; v != NULL && i < HOT_SLOTS; i++)
+		free(v[i].der);
+	free(v);
+}
+
+static void
+hot_init(void)
+{
+	(void)pthread_key_create(&hot_tls, hot_free);
+}
+
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* This thread's slot for key (FNV-1a), or NULL. */
+static struct hot_entry *
+hot_slot(const char *key, uint64_t *hash)
+{
+	struct hot_entry *v;
+	uint64_t h = 14695981039346656037ULL;
+	const char *c;
+
+	if (strlen(key) >= HOT_KEY)
+		return NULL;
+	(void)pthread_once(&hot_once, hot_init);
+	if ((v = pthread_getspecific(hot_tls)) == NULL) {
+		if ((v = calloc(HOT_SLOTS, sizeof(*v))) == NULL ||
+		    pthread_setspecific(hot_tls, v) != 0) {
+			free(v);
+			return NULL;
+		}
+	}
+	for (c = key; *c != '\0'; c++)
+		h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+	*hash = h;
+	return &v[h % HOT_SLOTS];
+}
+
+/* A copy of the kept answer for key, or NULL. */
+static unsigned char *
+hot_get(const char *key, size_t *len, struct kn_ocsp_info *info)
+{
+	struct hot_entry *e;
+	unsigned char *der;
+	uint64_t h;
+
+	if ((e = hot_slot(key, &h)) == NULL || e->der == NULL ||
+	    e->hash != h || strcmp(e->key, key) != 0 ||
+	    e->gen != atomic_load(&hot_gen) || e->until <= mono_ms() ||
+	    (der = malloc(e->len)) == NULL)
+		return NULL;
+	memcpy(der, e->der, e->len);
+	*len = e->len;
+	*info = e->info;
+	return der;
+}
+
+/* Keeps der for key, as of generation gen (read before the store was). */
+static void
+hot_put(const char *key, uint64_t gen, const unsigned char *der, size_t len,
+    const struct kn_ocsp_info *info)
+{
+	struct hot_entry *e;
+	uint64_t h;
+
+	if ((e = hot_slot(key, &h)) == NULL)
+		return;
+	free(e->der);
+	if ((e->der = malloc(len)) == NULL)
+		return;
+	memcpy(e->der, der, len);
+	e->len = len;
+	e->hash = h;
+	e->gen = gen;
+	e->until = mono_ms() + HOT_MS;
+	snprintf(e->key, sizeof(e->key), "%s", key);
+	e->info = *info;
+}
+
 /* One OCSP exchange (RFC 6960 appendix A): the answer is always an
  * OCSPResponse, also for a request that cannot be read.  b64 is the GET
  * form, else der and len the POST body.  Pre-signed answers and those
@@ -280,8 +400,11 @@ ocsp_answer(struct req *r, const char *b64, const unsigned char *der,
 	struct ocsp_job *j;
 	unsigned char *out = NULL;
 	size_t outlen = 0;
+	uint64_t gen = atomic_load(&hot_gen);
 	int rc;
 
+	if (b64 != NULL && (out = hot_get(b64, &outlen, &info)) != NULL)
+		return ocsp_cached_reply(r, out, outlen, &info);
 	rc = b64 != NULL ? kn_ocsp_presigned_get(srv_db(r), r->srv->ca_env,
 	    b64, &out, &outlen, &info) : kn_ocsp_presigned(srv_db(r),
 	    r->srv->ca_env, der, len, &out, &outlen, &info);
@@ -297,8 +420,11 @@ ocsp_answer(struct req *r, const char *b64, const unsigned char *der,
 	    &outlen) != 0)
 		return MHD_NO;
 	if (rc == 0 && info.status == OCSP_RESPONSE_STATUS_SUCCESSFUL &&
-	    (info.cacheable || info.cached) && b64 != NULL)
+	    (info.cacheable || info.cached) && b64 != NULL) {
+		if (info.cached)
+			hot_put(b64, gen, out, outlen, &info);
 		return ocsp_cached_reply(r, out, outlen, &info);
+	}
 	return reply(r, 200, "application/ocsp-response", out, outlen, true);
 }
 
@@ -698,6 +824,8 @@ change(struct req *r, const char *serial, const char *what)
 	else
 		rc = kn_cert_resume(srv_db(r), r->srv->ca_env, actor, &p,
 		    serial);
+	/* Every worker's kept OCSP answers are stale now. */
+	atomic_fetch_add(&hot_gen, 1);
 	if (rc != 0) {
 		res = reply_error(r, rc);
 		goto out;
