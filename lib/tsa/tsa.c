@@ -418,34 +418,37 @@ unit_make(struct kn_tsa *t, struct kn_db *db, const struct kn_ca_env *env,
 	return rc;
 }
 
+/* Whether a unit ending at not_after, made at created, may go on signing
+ * without a new one being made first: it ends after renew, or it is less
+ * than a day old (so a CA that ends soon does not make one per request). */
+static bool
+unit_fresh(const char *not_after, const char *created, const char *renew,
+    const char *yesterday)
+{
+	return strcmp(not_after, renew) > 0 || strcmp(created, yesterday) > 0;
+}
+
 /* Loads the current unit from the store, making one first when there is
- * none, or when the newest nears its end and is older than a day (so a
- * CA that ends soon does not make one per request). */
+ * none or the newest is not fresh.  When making one fails, a unit still
+ * valid for an hour goes on signing. */
 static int
 unit_load(struct kn_tsa *t, struct kn_db *db, const struct kn_ca_env *env,
     const char *actor, struct unit **out)
 {
 	struct unit *u = NULL;
-	char serial[KN_SERIAL_HEX], na[21], created[21], soon[21], now[21];
+	char serial[KN_SERIAL_HEX], na[21], created[21], soon[21];
 	char renew[21], yesterday[21], *uri = NULL, *pem = NULL;
 	int64_t ca_id = 0;
-	int rc, tries;
+	int rc, made;
 
 	*out = NULL;
 	kn_time_rfc3339(soon, time(NULL) + 3600);
 	kn_time_rfc3339(renew, time(NULL) + UNIT_RENEW * 86400L);
 	kn_time_rfc3339(yesterday, time(NULL) - 86400L);
-	for (tries = 0; ; tries++) {
-		rc = unit_row(db, soon, serial, &uri, &pem, &ca_id, na,
-		    created);
-		if (rc != 0 && rc != KN_ERR_NOTFOUND)
-			return rc;
-		if (rc == 0 && (strcmp(na, renew) > 0 ||
-		    strcmp(created, yesterday) > 0 || tries > 0))
-			break;
-		if (tries > 0)
-			return kn_err_set(KN_ERR_INTERNAL, "tsa", "no "
-			    "time-stamping unit could be made");
+	rc = unit_row(db, soon, serial, &uri, &pem, &ca_id, na, created);
+	if (rc != 0 && rc != KN_ERR_NOTFOUND)
+		return rc;
+	if (rc != 0 || !unit_fresh(na, created, renew, yesterday)) {
 		free(uri);
 		free(pem);
 		uri = pem = NULL;
@@ -453,19 +456,22 @@ unit_load(struct kn_tsa *t, struct kn_db *db, const struct kn_ca_env *env,
 		/* Another thread may have made one meanwhile. */
 		rc = unit_row(db, soon, serial, &uri, &pem, &ca_id, na,
 		    created);
-		kn_now_rfc3339(now);
-		if (rc == 0 && (strcmp(na, renew) > 0 ||
-		    strcmp(created, yesterday) > 0)) {
-			pthread_mutex_unlock(&t->make_mu);
-			break;
+		made = 0;
+		if (rc == KN_ERR_NOTFOUND || (rc == 0 && !unit_fresh(na,
+		    created, renew, yesterday))) {
+			free(uri);
+			free(pem);
+			uri = pem = NULL;
+			made = unit_make(t, db, env, actor, NULL);
+			rc = unit_row(db, soon, serial, &uri, &pem, &ca_id,
+			    na, created);
 		}
-		free(uri);
-		free(pem);
-		uri = pem = NULL;
-		rc = unit_make(t, db, env, actor, NULL);
 		pthread_mutex_unlock(&t->make_mu);
+		if (rc == KN_ERR_NOTFOUND && made != 0)
+			rc = made;
 		if (rc != 0)
 			return rc;
+		kn_err_clear();
 	}
 	if ((u = calloc(1, sizeof(*u))) == NULL) {
 		rc = KN_ERR_NOMEM;
