@@ -783,6 +783,7 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 	struct kn_ca *cas = NULL;
 	char serial[KN_SERIAL_HEX];
 	size_t ncas = 0;
+	int64_t ca_id = 0;
 	int n, k, which = -1, rc, status, first = -1;
 	bool cacheable;
 
@@ -823,9 +824,8 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 	}
 	/* The hot path: a pre-signed answer, found by the CA's id alone. */
 	if (cacheable) {
-		int64_t ca_id = ix_find(db, OCSP_onereq_get0_id(
+		ca_id = ix_find(db, OCSP_onereq_get0_id(
 		    OCSP_request_onereq_get0(rq, 0)));
-
 		kn__serial_hex(serial, sn);
 		if (ca_id != 0 && cached_get(db, ca_id, serial, out, outlen,
 		    info) == 0) {
@@ -859,8 +859,8 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 		}
 		which = w;
 	}
-	if (cacheable) {
-		kn__serial_hex(serial, sn);
+	/* (Already looked for when the index knew the CA.) */
+	if (cacheable && ca_id != v[which].ca.id) {
 		if (cached_get(db, v[which].ca.id, serial, out, outlen,
 		    info) == 0) {
 			info->status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
