@@ -15,58 +15,17 @@
 
 #include "ca/ca.h"
 #include "store/db.h"
+#include "ca_fixture.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct kn_db *db;
-static struct kn_keystore *ks;
 static struct kn_ca_env env;
-static char dir[] = "/tmp/kakuin-fuzz-ocsp-XXXXXX";
-static char keys[sizeof(dir) + 8];
-
-static void
-cleanup(void)
-{
-	char cmd[sizeof(dir) + 16];
-
-	kn_db_close(db);
-	kn_keystore_free(ks);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "fuzz_ocsp: could not remove %s\n", dir);
-}
 
 static void
 setup(void)
 {
-	struct kn_keystore_config kc = {
-		.module = "/usr/lib/softhsm/libsofthsm2.so",
-		.token = "unused",
-		.pin = "unused-pin",
-		.passphrase = "fuzz passphrase",
-	};
-	char url[sizeof(dir) + 32];
-
-	if (mkdtemp(dir) == NULL)
-		abort();
-	snprintf(keys, sizeof(keys), "%s/keys", dir);
-	snprintf(url, sizeof(url), "sqlite:%s/kakuin.db", dir);
-	if (kn_db_open(&db, url) != 0 || kn_db_migrate(db, NULL) != 0 ||
-	    kn_keystore_new(&ks, &kc) != 0)
-		abort();
-	env.ks = ks;
-	env.base_url = "http://ocsp.fuzz";
-	env.operator_name = "kakuin fuzz";
-	env.key_kind = "file";
-	env.key_dir = keys;
-	env.key_alg = KN_KEY_EC_P256;
-	env.crl_days = 7;
-	env.shard_size = 1000;
-	if (kn_ca_create_root(db, &env, "fuzz", "root", 0, NULL) != 0 ||
-	    kn_ca_create_sub(db, &env, "fuzz", "issuing", "root", NULL, 0,
-	    NULL) != 0)
-		abort();
-	atexit(cleanup);
+	fuzz_ca_fixture("ocsp", &db, &env);
 }
 
 int

@@ -16,67 +16,28 @@
 
 #include "ca/ca.h"
 #include "store/db.h"
+#include "ca_fixture.h"
 #include "tsa/tsa.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct kn_db *db;
-static struct kn_keystore *ks;
 static struct kn_tsa *tsa;
 static struct kn_ca_env env;
 static int64_t last_serial;
-static char dir[] = "/tmp/kakuin-fuzz-tsa-XXXXXX";
-static char keys[sizeof(dir) + 8];
-
-static void
-cleanup(void)
-{
-	char cmd[sizeof(dir) + 16];
-
-	kn_tsa_free(tsa);
-	kn_db_close(db);
-	kn_keystore_free(ks);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "fuzz_tsa: could not remove %s\n", dir);
-}
 
 static void
 setup(void)
 {
-	struct kn_keystore_config kc = {
-		.module = "/usr/lib/softhsm/libsofthsm2.so",
-		.token = "unused",
-		.pin = "unused-pin",
-		.passphrase = "fuzz passphrase",
-	};
 	struct kn_tsa_conf tc = {
 		.policy = "1.2.3.4.1",
 		.policies = "1.2.3.4.2",
 		.accuracy_ms = 1000,
 	};
-	char url[sizeof(dir) + 32];
 
-	if (mkdtemp(dir) == NULL)
+	fuzz_ca_fixture("tsa", &db, &env);
+	if (kn_tsa_new(&tsa, &tc) != 0)
 		abort();
-	snprintf(keys, sizeof(keys), "%s/keys", dir);
-	snprintf(url, sizeof(url), "sqlite:%s/kakuin.db", dir);
-	if (kn_db_open(&db, url) != 0 || kn_db_migrate(db, NULL) != 0 ||
-	    kn_keystore_new(&ks, &kc) != 0 || kn_tsa_new(&tsa, &tc) != 0)
-		abort();
-	env.ks = ks;
-	env.base_url = "http://tsa.fuzz";
-	env.operator_name = "kakuin fuzz";
-	env.key_kind = "file";
-	env.key_dir = keys;
-	env.key_alg = KN_KEY_EC_P256;
-	env.crl_days = 7;
-	env.shard_size = 1000;
-	if (kn_ca_create_root(db, &env, "fuzz", "root", 0, NULL) != 0 ||
-	    kn_ca_create_sub(db, &env, "fuzz", "issuing", "root", NULL, 0,
-	    NULL) != 0)
-		abort();
-	atexit(cleanup);
 }
 
 /* A granted token must be over what was asked. */
