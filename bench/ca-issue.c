@@ -4,16 +4,15 @@
  * SQLite, SoftHSM2), then times N cycles of kn_cert_request +
  * kn_cert_approve (request, approval, lint, sign in the token, store,
  * audit; two transactions per certificate, committed as the product
- * commits them).  Separately it times the raw signing rate of the same
- * CA key: EVP_DigestSign (SHA-256) over a certificate-sized TBS.
+ * commits them).  (bench/sign-rate times the raw signing rate of the
+ * same CA key.)
  *
- *   ca-issue -d DATADIR [-n CERTS] [-t SIGN_SECONDS] [-c CA]
- *            [-o ORG] [-e MAILDOMAIN] [-S full] [-j THREADS]
+ *   ca-issue -d DATADIR [-n CERTS] [-c CA] [-o ORG] [-e MAILDOMAIN]
+ *            [-S full] [-j THREADS]
  *
  * Prints key=value lines on standard output:
  *
  *   issue certs=N seconds=S request_seconds=S approve_seconds=S sync=NAME
- *   sign signatures=N seconds=S key=URI
  *
  * -S full sets PRAGMA synchronous=FULL on the connection first (an fsync
  * per commit), to show what power-cut durability costs when the product
@@ -38,7 +37,6 @@
 #include "store/db.h"
 
 #define WARMUP 20
-#define TBS_LEN 900	/* about the TBS of an S/MIME certificate */
 
 static double
 now(void)
@@ -245,63 +243,11 @@ out:
 	return rc;
 }
 
-/* The same key, signing a certificate-sized message as X509_sign does
- * (a fresh digest-sign context per signature). */
-static int
-sign(struct kn_db *db, const struct kn_ca_env *env, const char *name,
-    double secs)
-{
-	struct kn_ca ca;
-	EVP_PKEY *key = NULL;
-	EVP_MD_CTX *ctx = NULL;
-	unsigned char tbs[TBS_LEN], sig[256];
-	size_t siglen;
-	long n = 0;
-	double t0, t;
-	int rc;
-
-	memset(&ca, 0, sizeof(ca));
-	memset(tbs, 0x5a, sizeof(tbs));
-	if ((rc = kn_ca_get(db, &ca, name)) != 0)
-		return fail(rc, "ca");
-	if ((rc = kn_key_load(env->ks, ca.key_uri, &key)) != 0) {
-		kn_ca_cleanup(&ca);
-		return fail(rc, "key");
-	}
-	rc = 1;
-	t0 = now();
-	do {
-		if ((ctx = EVP_MD_CTX_new()) == NULL ||
-		    EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL,
-		    key) != 1) {
-			fprintf(stderr, "ca-issue: EVP_DigestSignInit failed\n");
-			goto out;
-		}
-		siglen = sizeof(sig);
-		tbs[n % TBS_LEN] ^= 1;
-		if (EVP_DigestSign(ctx, sig, &siglen, tbs, sizeof(tbs)) != 1) {
-			fprintf(stderr, "ca-issue: EVP_DigestSign failed\n");
-			goto out;
-		}
-		EVP_MD_CTX_free(ctx);
-		ctx = NULL;
-		n++;
-		t = now() - t0;
-	} while (t < secs);
-	printf("sign signatures=%ld seconds=%.4f key=%s\n", n, t, ca.key_uri);
-	rc = 0;
-out:
-	EVP_MD_CTX_free(ctx);
-	EVP_PKEY_free(key);
-	kn_ca_cleanup(&ca);
-	return rc;
-}
-
 static int
 usage(void)
 {
 	fprintf(stderr, "usage: ca-issue -d DATADIR [-n CERTS] "
-	    "[-t SIGN_SECONDS] [-c CA] [-o ORG] [-e MAILDOMAIN] [-S full] [-j THREADS]\n");
+	    "[-c CA] [-o ORG] [-e MAILDOMAIN] [-S full] [-j THREADS]\n");
 	return 2;
 }
 
@@ -318,10 +264,9 @@ main(int argc, char **argv)
 	char key_dir[4096];
 	int64_t org = 1010405009403LL;
 	long n = 1000;
-	double secs = 3;
 	int ch, rc, status = 1, threads = 1;
 
-	while ((ch = getopt(argc, argv, "d:n:t:c:o:e:S:j:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:n:c:o:e:S:j:")) != -1) {
 		switch (ch) {
 		case 'j':
 			threads = (int)strtol(optarg, NULL, 10);
@@ -333,9 +278,6 @@ main(int argc, char **argv)
 			break;
 		case 'n':
 			n = strtol(optarg, NULL, 10);
-			break;
-		case 't':
-			secs = strtod(optarg, NULL);
 			break;
 		case 'c':
 			ca = optarg;
@@ -353,7 +295,7 @@ main(int argc, char **argv)
 			return usage();
 		}
 	}
-	if (dir == NULL || optind != argc || n < 0 || secs < 0 ||
+	if (dir == NULL || optind != argc || n < 0 ||
 	    (sync != NULL && strcmp(sync, "full") != 0))
 		return usage();
 	memset(&cfg, 0, sizeof(cfg));
@@ -400,8 +342,6 @@ main(int argc, char **argv)
 	    threads) != 0)
 		goto out;
 	fflush(stdout);
-	if (secs > 0 && sign(db, &env, ca, secs) != 0)
-		goto out;
 	status = 0;
 out:
 	kn_db_close(db);
