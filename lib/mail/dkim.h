@@ -321,5 +321,11 @@ int	kn_dkim_sign(struct kn_dkim_signer *s, const struct kn_mail_msg *m,
  */
 int	kn_dkim_keygen(EVP_PKEY **out, const char *kind) KN_WUR;
 int	kn_dkim_key_record(struct kn_buf *out, EVP_PKEY *key) KN_WUR;
+/*
+ * Writes key to a new file path (mode 0600, never over an existing file:
+ * KN_ERR_EXISTS) as unencrypted PKCS#8 PEM, the form mail servers load
+ * unattended.
+ */
+int	kn_dkim_key_save(EVP_PKEY *key, const char *path) KN_WUR;
 
 #endif

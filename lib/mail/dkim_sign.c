@@ -6,10 +6,13 @@
  * "b=", and those very octets are canonicalized and hashed; the signature
  * value is appended afterwards.  What is hashed is what is sent.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -602,5 +605,40 @@ out:
 	ERR_clear_error();
 	OPENSSL_free(der);
 	free(enc);
+	return rc;
+}
+
+int
+kn_dkim_key_save(EVP_PKEY *key, const char *path)
+{
+	BIO *bio = NULL;
+	FILE *f = NULL;
+	int fd, rc = 0;
+
+	if ((fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+	    0600)) == -1)
+		return kn_err_set(errno == EEXIST ? KN_ERR_EXISTS : KN_ERR_IO,
+		    "out", "cannot create %s: %s", path, strerror(errno));
+	if ((f = fdopen(fd, "w")) == NULL) {
+		close(fd);
+		rc = kn_err_set(KN_ERR_IO, "out", "cannot write %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((bio = BIO_new_fp(f, BIO_NOCLOSE)) == NULL ||
+	    PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL,
+	    NULL) != 1 || BIO_flush(bio) != 1) {
+		ERR_clear_error();
+		rc = kn_err_set(KN_ERR_IO, "out", "cannot write the key to %s",
+		    path);
+	}
+	BIO_free(bio);
+	if (fclose(f) != 0 && rc == 0)
+		rc = kn_err_set(KN_ERR_IO, "out", "cannot write %s: %s", path,
+		    strerror(errno));
+	if (rc == 0)
+		return 0;
+fail:
+	(void)unlink(path);
 	return rc;
 }

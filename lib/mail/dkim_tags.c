@@ -397,7 +397,7 @@ kn_dkim_sig_parse(struct kn_dkim_sig *out, const char *value, size_t len)
 	const struct kn_dkim_tag *t;
 	struct kn_slice v, dom;
 	uint64_t n;
-	size_t k;
+	size_t k, nb;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -447,8 +447,11 @@ kn_dkim_sig_parse(struct kn_dkim_sig *out, const char *value, size_t len)
 	t = kn_dkim_tags_get(tags, "b");
 	out->b_start = t->val_start;
 	out->b_end = t->val_end;
-	snprintf(out->b_head, sizeof(out->b_head), "%.*s", (int)(t->value.len
-	    < 8 ? t->value.len : 8), t->value.ptr);
+	for (k = 0, nb = 0; k < t->value.len && nb < 8; k++) {
+		if (!is_fws((unsigned char)t->value.ptr[k]))
+			out->b_head[nb++] = t->value.ptr[k];
+	}
+	out->b_head[nb] = '\0';
 	if ((rc = kn_dkim_b64_decode(out->b, sizeof(out->b), &out->b_len,
 	    t->value.ptr, t->value.len, "b")) != 0)
 		goto bad;

@@ -1,0 +1,628 @@
+/*
+ * mail.c - kakuin mail sign | verify | keygen: DKIM signing of outbound
+ * mail, the verdict on a received message, and DKIM keys with the DNS
+ * record that publishes them.
+ *
+ * mail verify gathers one result set per authentication method into a
+ * report (DKIM now; SPF, DMARC and the trust mark join it beside DKIM),
+ * prints a short verdict a person can act on, or with --json one object
+ * per method.  Exit status 0: good, 1: not good, 2: could not process.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "base/text.h"
+#include "config/config.h"
+#include "dns/dns.h"
+#include "kakuin/cli.h"
+#include "mail/dkim.h"
+#include "mail/msg.h"
+
+#define MAX_KEYS	4	/* --key options of one mail sign */
+
+/* Reads a whole file ("-": standard input) up to the message cap. */
+static int
+slurp(const char *path, char **out, size_t *len)
+{
+	struct kn_buf b;
+	FILE *f = stdin;
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+
+	*out = NULL;
+	if (strcmp(path, "-") != 0 && (f = fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "kakuin: cannot read %s: %s\n", path,
+		    strerror(errno));
+		return EXIT_USAGE;
+	}
+	kn_buf_init(&b, KN_MAIL_MAX_SIZE);
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (kn_buf_add(&b, chunk, n) != 0) {
+			fprintf(stderr, "kakuin: %s is larger than the %u MB a "
+			    "message may have\n", path,
+			    KN_MAIL_MAX_SIZE >> 20);
+			rc = EXIT_USAGE;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		fprintf(stderr, "kakuin: cannot read %s\n", path);
+		rc = EXIT_USAGE;
+	}
+	if (f != stdin)
+		fclose(f);
+	if (rc != 0) {
+		kn_buf_cleanup(&b);
+		return rc;
+	}
+	if (b.data == NULL && kn_buf_add(&b, "", 0) != 0) {
+		kn_buf_cleanup(&b);
+		return EXIT_BAD;
+	}
+	*out = kn_buf_steal(&b, len);
+	return 0;
+}
+
+static int
+parse_msg(const char *path, const char *data, size_t len,
+    struct kn_mail_msg **m)
+{
+	int rc;
+
+	if ((rc = kn_mail_parse(m, data, len, NULL)) != 0) {
+		fprintf(stderr, "kakuin: %s: %s\n", path, kn_err_msg(rc));
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* ---------------------------------------------------------------- sign */
+
+static int
+write_all(const char *path, const char *p1, size_t n1, const char *p2,
+    size_t n2)
+{
+	FILE *f = stdout;
+	int rc = 0;
+
+	if (path != NULL && (f = fopen(path, "wb")) == NULL) {
+		fprintf(stderr, "kakuin: cannot write %s: %s\n", path,
+		    strerror(errno));
+		return EXIT_BAD;
+	}
+	if (fwrite(p1, 1, n1, f) != n1 || fwrite(p2, 1, n2, f) != n2)
+		rc = EXIT_BAD;
+	if (f != stdout ? fclose(f) != 0 : fflush(f) != 0)
+		rc = EXIT_BAD;
+	if (rc != 0)
+		fprintf(stderr, "kakuin: cannot write %s\n", path ? path :
+		    "standard output");
+	return rc;
+}
+
+/* The new fields in the line ends of the message they go on: a file
+ * with LF ends gets LF ends. */
+static void
+match_line_ends(struct kn_buf *hdrs, const char *msg, size_t len)
+{
+	const char *nl = memchr(msg, '\n', len);
+	size_t i, o = 0;
+
+	if (nl == NULL || (nl > msg && nl[-1] == '\r'))
+		return;
+	for (i = 0; i < hdrs->len; i++) {
+		if (hdrs->data[i] != '\r')
+			hdrs->data[o++] = hdrs->data[i];
+	}
+	hdrs->len = o;
+	hdrs->data[o] = '\0';
+}
+
+static int
+mail_sign(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "domain", required_argument, NULL, 'd' },
+		{ "selector", required_argument, NULL, 's' },
+		{ "key", required_argument, NULL, 'k' },
+		{ "algorithm", required_argument, NULL, 'a' },
+		{ "canon", required_argument, NULL, 'c' },
+		{ "headers", required_argument, NULL, 'H' },
+		{ "identity", required_argument, NULL, 'i' },
+		{ "expire", required_argument, NULL, 'x' },
+		{ "body-length", no_argument, NULL, 'l' },
+		{ "no-oversign", no_argument, NULL, 'O' },
+		{ "pass-env", required_argument, NULL, 'p' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char usage[] = "mail sign --domain D --selector S --key "
+	    "KEY.pem [--selector S2 --key KEY2.pem] [--algorithm rsa-sha256|"
+	    "ed25519-sha256] [--canon relaxed/relaxed] [--headers A:B:...] "
+	    "[--identity I] [--expire SECONDS] [--body-length] "
+	    "[--no-oversign] [--pass-env VAR] [-o FILE] [--json] "
+	    "[MSG.eml|-]";
+	struct kn_dkim_sign_opts so;
+	struct kn_dkim_signer *signers[MAX_KEYS] = { NULL };
+	const char *keys[MAX_KEYS], *sels[MAX_KEYS], *alg = NULL;
+	const char *out = NULL, *pass_env = NULL, *path = "-";
+	size_t nkeys = 0, nsels = 0, i, len = 0;
+	struct kn_mail_msg *m = NULL;
+	struct kn_buf hdrs;
+	char *data = NULL, *pass = NULL;
+	bool json = false;
+	int ch, rc;
+	int64_t n;
+
+	memset(&so, 0, sizeof(so));
+	kn_buf_init(&hdrs, 1 << 20);
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'd':
+			so.domain = optarg;
+			break;
+		case 's':
+			if (nsels == MAX_KEYS)
+				return cli_usage(usage);
+			sels[nsels++] = optarg;
+			break;
+		case 'k':
+			if (nkeys == MAX_KEYS)
+				return cli_usage(usage);
+			keys[nkeys++] = optarg;
+			break;
+		case 'a':
+			alg = optarg;
+			break;
+		case 'c': {
+			const char *sl = strchr(optarg, '/');
+			const char *b = sl ? sl + 1 : "simple";
+			size_t hl = sl ? (size_t)(sl - optarg) :
+			    strlen(optarg);
+
+			if (hl == 6 && strncmp(optarg, "simple", 6) == 0)
+				so.hcanon = KN_DKIM_SIMPLE;
+			else if (hl == 7 && strncmp(optarg, "relaxed", 7) == 0)
+				so.hcanon = KN_DKIM_RELAXED;
+			else
+				return cli_usage(usage);
+			if (strcmp(b, "simple") == 0)
+				so.bcanon = KN_DKIM_SIMPLE;
+			else if (strcmp(b, "relaxed") == 0)
+				so.bcanon = KN_DKIM_RELAXED;
+			else
+				return cli_usage(usage);
+			break;
+		}
+		case 'H':
+			so.headers = optarg;
+			break;
+		case 'i':
+			so.identity = optarg;
+			break;
+		case 'x':
+			if (kn_parse_int64(&n, optarg, 1, 10 * 366 * 86400) !=
+			    0) {
+				fprintf(stderr, "kakuin: --expire is seconds, 1 "
+				    "to ten years\n");
+				return EXIT_USAGE;
+			}
+			so.expire_secs = (unsigned)n;
+			break;
+		case 'l':
+			so.body_length = true;
+			break;
+		case 'O':
+			so.no_oversign = true;
+			break;
+		case 'p':
+			pass_env = optarg;
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		case 'j':
+			json = true;
+			break;
+		default:
+			return cli_usage(usage);
+		}
+	}
+	if (optind + 1 == argc)
+		path = argv[optind];
+	else if (optind != argc)
+		return cli_usage(usage);
+	if (so.domain == NULL || nkeys == 0 || nsels == 0)
+		return cli_usage(usage);
+	if (nsels != nkeys && nsels != 1) {
+		fprintf(stderr, "kakuin: give one --selector, or one per "
+		    "--key in the same order\n");
+		return EXIT_USAGE;
+	}
+	if (json && out == NULL) {
+		fprintf(stderr, "kakuin: with --json, write the message with "
+		    "-o FILE\n");
+		return EXIT_USAGE;
+	}
+	if (alg != NULL && strcmp(alg, "rsa-sha256") != 0 &&
+	    strcmp(alg, "ed25519-sha256") != 0) {
+		fprintf(stderr, "kakuin: --algorithm is rsa-sha256 or "
+		    "ed25519-sha256 (rsa-sha1 is historic, RFC 8301)\n");
+		return EXIT_USAGE;
+	}
+	if (pass_env != NULL && (pass = cli_secret(pass_env, "")) == NULL)
+		return EXIT_USAGE;
+	/* Keys load once, however many messages a process signs. */
+	for (i = 0; i < nkeys; i++) {
+		so.selector = sels[nsels == 1 ? 0 : i];
+		if ((rc = kn_dkim_signer_load(&signers[i], keys[i], pass,
+		    &so)) != 0) {
+			rc = cli_fail(c, rc, "mail sign");
+			goto out;
+		}
+		if (alg != NULL && strcmp(alg, kn_dkim_alg_name(
+		    kn_dkim_signer_alg(signers[i]))) != 0) {
+			fprintf(stderr, "kakuin: %s is a key for %s, not %s\n",
+			    keys[i], kn_dkim_alg_name(kn_dkim_signer_alg(
+			    signers[i])), alg);
+			rc = EXIT_USAGE;
+			goto out;
+		}
+	}
+	if ((rc = slurp(path, &data, &len)) != 0 ||
+	    (rc = parse_msg(path, data, len, &m)) != 0)
+		goto out;
+	if ((rc = kn_dkim_sign_all(signers, nkeys, m, 0, &hdrs)) != 0) {
+		rc = cli_fail(c, rc, "mail sign");
+		goto out;
+	}
+	match_line_ends(&hdrs, data, len);
+	if ((rc = write_all(out, hdrs.data, hdrs.len, data, len)) != 0)
+		goto out;
+	if (json) {
+		json_t *arr = json_array();
+
+		for (i = 0; i < nkeys; i++)
+			json_array_append_new(arr, json_pack("{s:s, s:s, s:s}",
+			    "domain", so.domain, "selector",
+			    sels[nsels == 1 ? 0 : i], "algorithm",
+			    kn_dkim_alg_name(kn_dkim_signer_alg(signers[i]))));
+		rc = cli_print_json(json_pack("{s:s, s:o}", "out", out,
+		    "signatures", arr));
+	} else if (out != NULL)
+		printf("kakuin: signed %s for %s with %zu DKIM signature%s "
+		    "into %s\n", path, so.domain, nkeys, nkeys > 1 ? "s" : "",
+		    out);
+out:
+	for (i = 0; i < nkeys; i++)
+		kn_dkim_signer_free(signers[i]);
+	kn_mail_free(m);
+	kn_buf_cleanup(&hdrs);
+	free(data);
+	if (pass != NULL) {
+		explicit_bzero(pass, strlen(pass));
+		free(pass);
+	}
+	return rc;
+}
+
+/* ---------------------------------------------------------------- verify */
+
+/* Everything mail verify found, one member per method. */
+struct report {
+	const char		*file;
+	struct kn_dkim_results	 dkim;
+	/* spf, dmarc and mark results join here. */
+};
+
+/* The first result of status st, or NULL. */
+static const struct kn_dkim_result *
+dkim_first(const struct report *r, enum kn_dkim_status st)
+{
+	size_t i;
+
+	for (i = 0; i < r->dkim.n; i++) {
+		if (r->dkim.v[i].status == st)
+			return &r->dkim.v[i];
+	}
+	return NULL;
+}
+
+static const char *
+dom(const struct kn_dkim_result *d)
+{
+	return d->d[0] != '\0' ? d->d : "an unnamed domain";
+}
+
+/* The one sentence of the verdict, into out[len]. */
+static bool
+verdict(const struct report *r, char *out, size_t len)
+{
+	const struct kn_dkim_result *p;
+
+	if (r->dkim.n == 0) {
+		snprintf(out, len, "Not signed: %s carries no DKIM signature, "
+		    "so nothing shows who sent it or that it is unchanged.",
+		    r->file);
+		return false;
+	}
+	if ((p = dkim_first(r, KN_DKIM_PASS)) != NULL) {
+		if (p->has_l && p->unsigned_bytes > 0)
+			snprintf(out, len, "Signed by %s (DKIM), but only the "
+			    "first %llu octets of the body are covered: the "
+			    "last %llu could have been added by anyone.", p->d,
+			    (unsigned long long)p->l,
+			    (unsigned long long)p->unsigned_bytes);
+		else
+			snprintf(out, len, "Signed by %s (DKIM): the signed "
+			    "header fields and the body are as %s sent them.",
+			    p->d, p->d);
+		return true;
+	}
+	if ((p = dkim_first(r, KN_DKIM_FAIL)) != NULL)
+		snprintf(out, len, "Not verified: the DKIM signature of %s does "
+		    "not hold; the message was changed after it was signed, "
+		    "or the signature is forged.", dom(p));
+	else if ((p = dkim_first(r, KN_DKIM_TEMPERROR)) != NULL)
+		snprintf(out, len, "Not verified yet: the key of %s could not "
+		    "be fetched for now; try again later.", dom(p));
+	else
+		snprintf(out, len, "Not verified: the DKIM signature of %s "
+		    "cannot be checked.", dom(&r->dkim.v[0]));
+	return false;
+}
+
+static void
+dkim_text(const struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->dkim.n; i++) {
+		const struct kn_dkim_result *d = &r->dkim.v[i];
+
+		printf("  dkim=%s %s (selector %s, %s)", kn_dkim_status_name(
+		    d->status), d->d[0] ? d->d : "(no domain)",
+		    d->s[0] ? d->s : "?", d->a[0] ? d->a : "?");
+		if (d->status != KN_DKIM_PASS)
+			printf(": %s", d->reason);
+		else if (d->testing)
+			printf(": the key is marked as testing (t=y)");
+		putchar('\n');
+	}
+	if (r->dkim.unlisted > 0)
+		printf("  and %zu more DKIM signatures, not looked at\n",
+		    r->dkim.unlisted);
+}
+
+static json_t *
+dkim_json(const struct report *r)
+{
+	json_t *arr = json_array();
+	size_t i;
+
+	for (i = 0; i < r->dkim.n; i++) {
+		const struct kn_dkim_result *d = &r->dkim.v[i];
+		json_t *o = json_pack("{s:s, s:s?, s:s?, s:s?, s:s?, s:s?}",
+		    "result", kn_dkim_status_name(d->status),
+		    "domain", d->d[0] ? d->d : NULL,
+		    "selector", d->s[0] ? d->s : NULL,
+		    "algorithm", d->a[0] ? d->a : NULL,
+		    "identity", d->i[0] ? d->i : NULL,
+		    "header_b", d->b_head[0] ? d->b_head : NULL);
+
+		json_object_set_new(o, "body_length", d->has_l ?
+		    json_integer((json_int_t)d->l) : json_null());
+		json_object_set_new(o, "unsigned_body_bytes",
+		    json_integer((json_int_t)d->unsigned_bytes));
+		json_object_set_new(o, "timestamp", d->has_t ?
+		    json_integer((json_int_t)d->t) : json_null());
+		json_object_set_new(o, "testing", json_boolean(d->testing));
+		json_object_set_new(o, "key_bits", d->key_bits > 0 ?
+		    json_integer(d->key_bits) : json_null());
+		json_object_set_new(o, "key_dnssec", json_boolean(
+		    d->key_secure));
+		json_object_set_new(o, "reason", json_string(d->reason));
+		json_array_append_new(arr, o);
+	}
+	return arr;
+}
+
+static int
+mail_verify(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char usage[] = "mail verify [--json] MSG.eml|-";
+	struct kn_dkim_verify_opts vo;
+	struct kn_dkim_verifier *v = NULL;
+	struct kn_config cfg;
+	struct kn_dns *dns = NULL;
+	struct kn_mail_msg *m = NULL;
+	struct report r;
+	char *data = NULL, text[1024];
+	size_t len = 0;
+	bool json = false, good;
+	int ch, rc;
+
+	memset(&r, 0, sizeof(r));
+	memset(&cfg, 0, sizeof(cfg));
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch == 'j')
+			json = true;
+		else
+			return cli_usage(usage);
+	}
+	if (optind + 1 != argc)
+		return cli_usage(usage);
+	r.file = argv[optind];
+	/* A data directory is optional: its resolver setting if it has
+	 * one, else KAKUIN_RESOLVER or the system's. */
+	if ((rc = kn_config_load(&cfg, c->datadir, true)) != 0) {
+		(void)cli_fail(c, rc, "configuration");
+		return EXIT_USAGE;
+	}
+	if ((rc = kn_dns_new(&dns, cfg.resolver, cfg.dnssec_anchor)) != 0) {
+		(void)cli_fail(c, rc, "mail verify");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	if ((rc = slurp(r.file, &data, &len)) != 0 ||
+	    (rc = parse_msg(r.file, data, len, &m)) != 0)
+		goto out;
+	memset(&vo, 0, sizeof(vo));
+	vo.dns = dns;
+	if ((rc = kn_dkim_verifier_new(&v, &vo)) != 0 ||
+	    (rc = kn_dkim_verify(v, m, &r.dkim)) != 0) {
+		(void)cli_fail(c, rc, "mail verify");
+		rc = EXIT_USAGE;
+		goto out;
+	}
+	good = verdict(&r, text, sizeof(text));
+	rc = good ? 0 : EXIT_BAD;
+	if (json) {
+		json_t *j = json_pack("{s:s, s:s, s:s}", "file", r.file,
+		    "verdict", good ? "good" : "bad", "text", text);
+
+		json_object_set_new(j, "dkim", dkim_json(&r));
+		if (cli_print_json(j) != 0)
+			rc = EXIT_USAGE;
+	} else {
+		printf("%s\n", text);
+		dkim_text(&r);
+	}
+out:
+	kn_dkim_results_cleanup(&r.dkim);
+	kn_dkim_verifier_free(v);
+	kn_dns_free(dns);
+	kn_mail_free(m);
+	kn_config_cleanup(&cfg);
+	free(data);
+	return rc;
+}
+
+/* ---------------------------------------------------------------- keygen */
+
+/* The record as a zone file line: strings of at most 255 octets. */
+static void
+zone_line(struct kn_buf *b, const char *name, const char *value)
+{
+	size_t n = strlen(value), at = 0;
+
+	kn_buf_putf(b, "%s. IN TXT ", name);
+	if (n > 255)
+		kn_buf_puts(b, "( ");
+	while (at < n) {
+		size_t take = n - at > 250 ? 250 : n - at;
+
+		kn_buf_putf(b, "\"%.*s\"%s", (int)take, value + at,
+		    at + take < n ? " " : "");
+		at += take;
+	}
+	if (n > 255)
+		kn_buf_puts(b, " )");
+}
+
+static int
+mail_keygen(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "domain", required_argument, NULL, 'd' },
+		{ "selector", required_argument, NULL, 's' },
+		{ "algorithm", required_argument, NULL, 'a' },
+		{ "out", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const char usage[] = "mail keygen --domain D --selector S "
+	    "[--algorithm rsa-2048|rsa-3072|rsa-4096|ed25519] -o KEY.pem "
+	    "[--json]";
+	struct kn_dkim_sign_opts so;
+	struct kn_dkim_signer *s = NULL;
+	const char *kind = "rsa-2048", *out = NULL;
+	struct kn_buf rec, line;
+	EVP_PKEY *key = NULL;
+	char name[2 * KN_DKIM_NAME_MAX + 16];
+	bool json = false;
+	int ch, rc;
+
+	memset(&so, 0, sizeof(so));
+	while ((ch = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		if (ch == 'd')
+			so.domain = optarg;
+		else if (ch == 's')
+			so.selector = optarg;
+		else if (ch == 'a')
+			kind = optarg;
+		else if (ch == 'o')
+			out = optarg;
+		else if (ch == 'j')
+			json = true;
+		else
+			return cli_usage(usage);
+	}
+	if (optind != argc || so.domain == NULL || so.selector == NULL ||
+	    out == NULL)
+		return cli_usage(usage);
+	kn_buf_init(&rec, 1 << 16);
+	kn_buf_init(&line, 1 << 16);
+	/* The names are checked as a signer checks them. */
+	if ((rc = kn_dkim_keygen(&key, kind)) != 0 ||
+	    (rc = kn_dkim_signer_new(&s, key, &so)) != 0 ||
+	    (rc = kn_dkim_key_record(&rec, key)) != 0 ||
+	    (rc = kn_dkim_key_save(key, out)) != 0) {
+		rc = json ? cli_fail_json(c, rc, "mail keygen") :
+		    cli_fail(c, rc, "mail keygen");
+		goto out;
+	}
+	snprintf(name, sizeof(name), "%s._domainkey.%s", so.selector,
+	    so.domain);
+	zone_line(&line, name, rec.data);
+	if (line.failed) {
+		rc = EXIT_BAD;
+		goto out;
+	}
+	if (json)
+		rc = cli_print_json(json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}",
+		    "key_file", out, "algorithm", kn_dkim_alg_name(
+		    kn_dkim_signer_alg(s)), "name", name, "type", "TXT",
+		    "value", rec.data, "zone_line", line.data));
+	else
+		printf("kakuin: wrote a new %s DKIM key to %s; publish its "
+		    "public half in DNS:\n%s\n", kind, out, line.data);
+out:
+	kn_dkim_signer_free(s);
+	EVP_PKEY_free(key);
+	kn_buf_cleanup(&rec);
+	kn_buf_cleanup(&line);
+	return rc;
+}
+
+int
+cmd_mail(struct cli *c, int argc, char **argv)
+{
+	static const char usage[] = "mail sign|verify|keygen ...";
+
+	if (argc < 2)
+		return cli_usage(usage);
+	argc--;
+	argv++;
+	if (strcmp(argv[0], "sign") == 0)
+		return mail_sign(c, argc, argv);
+	if (strcmp(argv[0], "verify") == 0)
+		return mail_verify(c, argc, argv);
+	if (strcmp(argv[0], "keygen") == 0)
+		return mail_keygen(c, argc, argv);
+	return cli_usage(usage);
+}
