@@ -1069,11 +1069,12 @@ parse_domain(struct lexer *lx, char **out)
 	lower(d);
 	if (has_8bit(d, strlen(d))) {
 		irc = idn2_lookup_u8((const uint8_t *)d, (uint8_t **)&a,
-		    IDN2_NFC_INPUT);
+		    IDN2_NFC_INPUT | IDN2_NO_TR46);
 		if (irc != IDN2_OK) {
 			rc = kn_err_set(KN_ERR_INVAL, "address", "the domain "
 			    "%.200s is not a valid internationalized domain "
-			    "name (RFC 6532 section 3.2, RFC 5891): %s", d,
+			    "name (RFC 5322 section 3.4.1 with RFC 6532 "
+			    "section 3.2; RFC 5891): %s", d,
 			    idn2_strerror(irc));
 			goto out;
 		}
@@ -1334,7 +1335,8 @@ parse_address(struct aparse *ap, const char *group)
 				goto out;
 			if ((rc = peek(lx, &t)) != 0)
 				goto out;
-			if (!is_special(&t, ',') && !is_special(&t, ';')) {
+			if (!is_special(&t, ',') && !is_special(&t, ';') &&
+			    t.type != T_END) {
 				rc = unexpected(&t, "',' or ';'", "3.4");
 				goto out;
 			}
@@ -1373,7 +1375,8 @@ kn_mail_addrs_parse(struct kn_mail_addrs *out, const char *value,
 	ap.out = out;
 	if (!kn_valid_utf8(value, len))
 		return kn_err_set(KN_ERR_INVAL, "address", "the addresses "
-		    "are not valid UTF-8 (RFC 6532 section 3.2)");
+		    "are not valid UTF-8 (RFC 5322 section 3.2.3 with RFC "
+		    "6532 section 3.2)");
 	/* address-list, with obs-addr-list's empty elements. */
 	for (;;) {
 		if ((rc = peek(&ap.lx, &t)) != 0)

@@ -43,9 +43,9 @@ test_parse(void **state)
 		const char	*name;
 		const char	*in;
 		const char	*want_names;
-		const char	*want_raw0;	/* raw of the first field */
-		const char	*want_value0;	/* value of the first field */
-		unsigned	 want_hdef0;	/* defects of the first field */
+		const char	*want_raw0;	/* raw of field 1 */
+		const char	*want_value0;	/* value of field 1 */
+		unsigned	 want_hdef0;	/* defects of field 1 */
 		const char	*want_body;
 		unsigned	 want_defects;
 	} tab[] = {
@@ -201,6 +201,38 @@ test_parse_nul(void **state)
 	assert_int_equal(m->hdrs[0].defects, KN_MAIL_HDR_CTL);
 	assert_int_equal(kn_mail_count(m, "From"), 0);
 	kn_mail_free(m);
+}
+
+/* A NUL anywhere in the header section: no author, whatever the field. */
+static void
+test_from_nul(void **state)
+{
+#define R(x) { x, sizeof(x) - 1 }
+	static const struct {
+		const char	*s;
+		size_t		 n;
+	} tab[] = {
+		R("From: a@x.jp\0@attacker.example\r\n\r\n"),
+		R("Fr\0om: admin@bank.example\r\nFrom: a@attacker.example\r\n"),
+		R("From: a@attacker.example\r\nSubject: \0\r\n\r\n"),
+		R("From: a@attacker.example\r\nX\0: y\r\n\r\n"),
+	};
+#undef R
+	struct kn_mail_msg *m;
+	struct kn_mail_addrs a;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NITEMS(tab); i++) {
+		assert_int_equal(kn_mail_parse(&m, tab[i].s, tab[i].n,
+		    NULL), 0);
+		assert_true(m->defects & KN_MAIL_HDR_DEFECT);
+		kn_err_clear();
+		CHECK_INT("NUL", kn_mail_from(&a, m), KN_ERR_INVAL);
+		CHECK_HAS("NUL", kn_err_get()->msg, "NUL");
+		kn_mail_addrs_cleanup(&a);
+		kn_mail_free(m);
+	}
 }
 
 /* The raw fields and the separator are exactly the CRLF copy. */
@@ -362,6 +394,578 @@ test_unfold(void **state)
 	}
 }
 
+static void
+test_decode_words(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*in;
+		const char	*want;
+	} tab[] = {
+		{ "plain text", "hello world", "hello world" },
+		{ "utf-8 B", "=?UTF-8?B?5pel5pys6Kqe?=", "日本語" },
+		{ "utf-8 Q", "=?utf-8?Q?caf=C3=A9_au_lait?=", "café au lait" },
+		{ "Q lower hex", "=?utf-8?q?caf=c3=a9?=", "café" },
+		{ "iso-2022-jp", "=?ISO-2022-JP?B?GyRCJDMkcyRLJEEkTxsoQg==?=",
+		    "こんにちは" },
+		{ "shift_jis", "=?Shift_JIS?B?k/qWe4zq?=", "日本語" },
+		{ "cp932", "=?windows-31j?B?k/qWe4zq?=", "日本語" },
+		{ "euc-jp", "=?EUC-JP?B?xvzL3Ljs?=", "日本語" },
+		{ "iso-8859-1", "=?ISO-8859-1?Q?Andr=E9?=", "André" },
+		{ "us-ascii", "=?us-ascii?q?plain?=", "plain" },
+		{ "rfc 2231 language", "=?utf-8*ja?B?5pel?=", "日" },
+		{ "adjacent words join", "=?utf-8?q?a?= =?utf-8?q?b?=", "ab" },
+		{ "adjacent words tab", "=?utf-8?q?a?=\t =?utf-8?q?b?=", "ab" },
+		{ "word then text", "=?utf-8?q?a?= b", "a b" },
+		{ "text then word", "a =?utf-8?q?b?=", "a b" },
+		{ "split character", "=?utf-8?B?5g==?= =?utf-8?B?l6U=?=",
+		    "日" },
+		{ "two charsets", "=?iso-8859-1?q?=E9?= =?utf-8?q?=C3=A9?=",
+		    "éé" },
+		{ "RFC 2047 8 a", "(=?ISO-8859-1?Q?a?=)",
+		    "(=?ISO-8859-1?Q?a?=)" },
+		{ "RFC 2047 8 b", "=?ISO-8859-1?Q?a?= b", "a b" },
+		{ "RFC 2047 8 c", "=?ISO-8859-1?Q?a?=  =?ISO-8859-1?Q?b?=",
+		    "ab" },
+		{ "unknown charset after word",
+		    "=?ISO-8859-1?Q?a?=  =?ISO-8859-2?Q?b?=",
+		    "a  =?ISO-8859-2?Q?b?=" },
+		{ "RFC 2047 8 d", "=?ISO-8859-1?Q?a_b?=", "a b" },
+		{ "leading and trailing WSP kept", " =?utf-8?q?a?= ", " a " },
+		{ "glued to text", "x=?utf-8?q?a?=", "x=?utf-8?q?a?=" },
+		{ "unknown charset", "=?koi8-r?q?a?=", "=?koi8-r?q?a?=" },
+		{ "unknown encoding", "=?utf-8?x?a?=", "=?utf-8?x?a?=" },
+		{ "empty text", "=?utf-8?q?\?=", "=?utf-8?q?\?=" },
+		{ "bad base64", "=?utf-8?b?!!!!?=", "=?utf-8?b?!!!!?=" },
+		{ "bad base64 length", "=?utf-8?b?QUJDR?=",
+		    "=?utf-8?b?QUJDR?=" },
+		{ "base64 no padding", "=?utf-8?b?QUI?=", "AB" },
+		{ "bad Q escape", "=?utf-8?q?=ZZ?=", "=?utf-8?q?=ZZ?=" },
+		{ "truncated Q escape", "=?utf-8?q?a=4?=", "=?utf-8?q?a=4?=" },
+		{ "invalid utf-8", "=?utf-8?q?=FF?=", "=?utf-8?q?=FF?=" },
+		{ "8-bit us-ascii", "=?us-ascii?q?=E9?=",
+		    "=?us-ascii?q?=E9?=" },
+		{ "decodes to NUL", "=?utf-8?q?a=00b?=", "=?utf-8?q?a=00b?=" },
+		{ "decodes to CRLF", "=?utf-8?q?a=0D=0AFrom:?=",
+		    "=?utf-8?q?a=0D=0AFrom:?=" },
+		{ "decodes to C1", "=?utf-8?q?=C2=85?=", "=?utf-8?q?=C2=85?=" },
+		{ "bad iso-2022-jp", "=?iso-2022-jp?q?=1B$B=FF=FF?=",
+		    "=?iso-2022-jp?q?=1B$B=FF=FF?=" },
+		{ "failed run kept whole", "=?utf-8?q?=FF?= =?utf-8?q?a?=",
+		    "=?utf-8?q?=FF?= =?utf-8?q?a?=" },
+		{ "decodes to an address",
+		    "=?utf-8?b?PGFAYmFuay5leGFtcGxlPg==?=",
+		    "<a@bank.example>" },
+		{ "empty", "", "" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NITEMS(tab); i++) {
+		struct kn_buf b;
+
+		kn_buf_init(&b, 4096);
+		CHECK_INT(tab[i].name, kn_mail_decode_words(&b, tab[i].in,
+		    strlen(tab[i].in)), 0);
+		CHECK_STR(tab[i].name, b.data, tab[i].want);
+		kn_buf_cleanup(&b);
+	}
+}
+
+/* An address list as text: "display|local|domain|group" per address, ';'
+ * between addresses, "-" for NULL. */
+static char *
+addrs_text(const struct kn_mail_addrs *a)
+{
+	struct kn_buf b;
+	size_t i;
+
+	kn_buf_init(&b, 1 << 20);
+	kn_buf_puts(&b, "");
+	for (i = 0; i < a->n; i++) {
+		const struct kn_mail_addr *x = &a->v[i];
+
+		kn_buf_putf(&b, "%s%s|%s|%s|%s", i > 0 ? ";" : "",
+		    x->display ? x->display : "-", x->local, x->domain,
+		    x->group ? x->group : "-");
+	}
+	assert_false(b.failed);
+	return kn_buf_steal(&b, NULL);
+}
+
+static void
+test_addrs_parse(void **state)
+{
+	static const struct {
+		const char	*name;
+		const char	*in;
+		int		 want_rc;
+		const char	*want;	/* addrs_text, or the error */
+	} tab[] = {
+		/* RFC 5322 appendix A.1 and A.5. */
+		{ "A.1.1 addr", "John Doe <jdoe@machine.example>", 0,
+		    "John Doe|jdoe|machine.example|-" },
+		{ "A.1.1 quoted",
+		    "\"Joe Q. Public\" <john.q.public@example.com>",
+		    0, "Joe Q. Public|john.q.public|example.com|-" },
+		{ "A.1.2 list", "Mary Smith <mary@x.test>, jdoe@example.org, "
+		    "Who? <one@y.test>", 0, "Mary Smith|mary|x.test|-;"
+		    "-|jdoe|example.org|-;Who?|one|y.test|-" },
+		{ "A.1.2 quoted pair", "<boss@nil.test>, \"Giant; \\\"Big\\\" "
+		    "Box\" <sysservices@example.net>", 0,
+		    "-|boss|nil.test|-;Giant; \"Big\" Box|sysservices|"
+		    "example.net|-" },
+		{ "A.1.3 group", "A Group:Ed Jones <c@a.test>,joe@where.test,"
+		    "John <jdoe@one.test>;", 0,
+		    "Ed Jones|c|a.test|A Group;-|joe|where.test|A Group;"
+		    "John|jdoe|one.test|A Group" },
+		{ "A.1.3 empty group", "Undisclosed recipients:;", 0, "" },
+		{ "A.5 comments", "Pete(A nice \\) chap) <pete(his account)"
+		    "@silly.test(his host)>", 0, "Pete|pete|silly.test|-" },
+		{ "A.5 group comments", "A Group(Some people)\r\n     :Chris "
+		    "Jones <c@(Chris's host.)public.example>,\r\n"
+		    "         joe@example.org,\r\n  John <jdoe@one.test> "
+		    "(my dear friend); (the end of the group)", 0,
+		    "Chris Jones|c|public.example|A Group;"
+		    "-|joe|example.org|A Group;John|jdoe|one.test|A Group" },
+		{ "A.5 empty group comment", "(Empty list)(start)Hidden "
+		    "recipients  :(nobody(that I know))  ;", 0, "" },
+		/* Obsolete forms (RFC 5322 section 4.4, appendix A.6). */
+		{ "A.6.1 obs-phrase",
+		    "Joe Q. Public <john.q.public@example.com>",
+		    0, "Joe Q. Public|john.q.public|example.com|-" },
+		{ "A.6.1 obs list", "Mary Smith <@node.test:mary@example.net>, "
+		    ", jdoe@test  . example", 0,
+		    "Mary Smith|mary|example.net|-;-|jdoe|test.example|-" },
+		{ "A.6.3 obs-local-part", "John Doe <jdoe@machine(comment).  "
+		    "example>", 0, "John Doe|jdoe|machine.example|-" },
+		{ "obs-local-part CFWS", "a . \"b c\" @ d", 0,
+		    "-|a.b c|d|-" },
+		{ "obs-route list", "<@a.test,,@b.test:x@c.test>", 0,
+		    "-|x|c.test|-" },
+		{ "obs-route leading comma", "<,@a.test:x@c.test>", 0,
+		    "-|x|c.test|-" },
+		{ "obs empty elements", ", ,a@b.test,,c@d.test,", 0,
+		    "-|a|b.test|-;-|c|d.test|-" },
+		{ "obs-group-list", "g: , ,;", 0, "" },
+		{ "group empty elements", "g: ,a@b.test,, ;", 0,
+		    "-|a|b.test|g" },
+		{ "group then address", "g: a@b.test; , c@d.test", 0,
+		    "-|a|b.test|g;-|c|d.test|-" },
+		/* Quoting, comments, case. */
+		{ "nested comments", "a@b.test (x (y (z)) w)", 0,
+		    "-|a|b.test|-" },
+		{ "comment with @ and <>", "a@b.test (<c@bank.example>)", 0,
+		    "-|a|b.test|-" },
+		{ "quoted local with @", "\"a@bank.example\"@attacker.example",
+		    0, "-|a@bank.example|attacker.example|-" },
+		{ "quoted pair in local", "\"a\\\"b\"@c.test", 0,
+		    "-|a\"b|c.test|-" },
+		{ "empty quoted local", "\"\"@c.test", 0, "-||c.test|-" },
+		{ "domain lowercased", "Ab@EXAMPLE.Test", 0,
+		    "-|Ab|example.test|-" },
+		{ "domain literal", "a@[192.0.2.1]", 0, "-|a|[192.0.2.1]|-" },
+		{ "display decoded", "=?utf-8?B?5pel5pys?= <a@b.test>", 0,
+		    "日本|a|b.test|-" },
+		{ "display glued to <", "=?utf-8?q?x?=<a@b.test>", 0,
+		    "x|a|b.test|-" },
+		{ "display quoted not decoded", "\"=?utf-8?q?x?=\" <a@b.test>",
+		    0, "=?utf-8?q?x?=|a|b.test|-" },
+		{ "display mixed", "=?utf-8?q?a?= \"b c\" d <a@b.test>", 0,
+		    "a b c d|a|b.test|-" },
+		{ "display comment dropped", "Joe (the boss) Smith <a@b.test>",
+		    0, "Joe Smith|a|b.test|-" },
+		{ "display encoded address", "=?utf-8?b?PGFAYmFuay5leGFtcGxl"
+		    "Pg==?= <x@attacker.example>", 0,
+		    "<a@bank.example>|x|attacker.example|-" },
+		{ "empty display", "\"\" <a@b.test>", 0, "-|a|b.test|-" },
+		{ "UTF-8 display", "山田 太郎 <taro@b.test>", 0,
+		    "山田 太郎|taro|b.test|-" },
+		{ "UTF-8 local", "山田@b.test", 0, "-|山田|b.test|-" },
+		{ "IDN domain", "a@日本語.jp", 0,
+		    "-|a|xn--wgv71a119e.jp|-" },
+		{ "A-label domain", "a@XN--WGV71A119E.jp", 0,
+		    "-|a|xn--wgv71a119e.jp|-" },
+		{ "folded value", "a@b.test,\r\n c@d.test", 0,
+		    "-|a|b.test|-;-|c|d.test|-" },
+		/* Refused. */
+		{ "empty", "", KN_ERR_INVAL, "no address" },
+		{ "only WSP", "   ", KN_ERR_INVAL, "no address" },
+		{ "only commas", " , ,", KN_ERR_INVAL, "no address" },
+		{ "no domain", "admin", KN_ERR_INVAL, "no @domain" },
+		{ "no domain angle", "<admin>", KN_ERR_INVAL, "no @domain" },
+		{ "phrase no angle", "John Doe", KN_ERR_INVAL, "no @domain" },
+		{ "empty domain", "a@", KN_ERR_INVAL, "3.4.1" },
+		{ "empty local", "@b.test", KN_ERR_INVAL, "3.4.1" },
+		{ "empty angle", "<>", KN_ERR_INVAL, "empty address" },
+		{ "two angles", "<a@b.test> <c@d.test>", KN_ERR_INVAL, "'<'" },
+		{ "two angles glued", "<a@b.test><c@d.test>", KN_ERR_INVAL,
+		    "3.4" },
+		{ "trailing garbage", "<a@b.test> x", KN_ERR_INVAL,
+		    "a word at character 12" },
+		{ "trailing @", "<a@b.test>@c.test", KN_ERR_INVAL, "'@'" },
+		{ "two @", "a@b.test@c.test", KN_ERR_INVAL, "3.4" },
+		{ "unquoted @ in display",
+		    "a@bank.example <b@attacker.example>",
+		    KN_ERR_INVAL, "'<'" },
+		{ "unclosed angle", "<a@b.test", KN_ERR_INVAL, "'>'" },
+		{ "unclosed quote", "\"a <a@b.test>", KN_ERR_INVAL,
+		    "quoted string is not closed" },
+		{ "unclosed comment", "a@b.test (x", KN_ERR_INVAL,
+		    "comment is not closed" },
+		{ "unbalanced paren", "a@b.test )", KN_ERR_INVAL,
+		    "closes no comment" },
+		{ "deep comments", "a@b.test ((((((((((((((((((((((((((((((("
+		    "((((((((((((((((((((((((((((((((((()))))))))))))))))))))"
+		    ")))))))))))))))))))))))))))))))))))))))))))",
+		    KN_ERR_INVAL, "64 deep" },
+		{ "backslash outside quotes", "a\\@b@c.test", KN_ERR_INVAL,
+		    "3.2.3" },
+		{ "backslash at end", "\"a\\", KN_ERR_INVAL, "backslash" },
+		{ "NUL", "a@b.test\x01", KN_ERR_INVAL, "control character" },
+		{ "CR", "a@b.test\rc@d", KN_ERR_INVAL, "control character" },
+		{ "LF", "a@b.test\nc@d", KN_ERR_INVAL, "control character" },
+		{ "CTL in quoted", "\"a\x1b\"@b.test", KN_ERR_INVAL,
+		    "quoted string" },
+		{ "CTL in comment", "a@b.test (\x7f)", KN_ERR_INVAL,
+		    "comment" },
+		{ "CTL quoted-pair", "\"a\\\x01\"@b.test", KN_ERR_INVAL,
+		    "backslash" },
+		{ "semicolon", "a@b.test; c@d.test", KN_ERR_INVAL, "';'" },
+		{ "nested group", "g: h: a@b.test;;", KN_ERR_INVAL,
+		    "inside the group" },
+		{ "unclosed group", "g: a@b.test", KN_ERR_INVAL,
+		    "not closed" },
+		{ "group garbage", "g: a@b.test x;", KN_ERR_INVAL, "a word" },
+		{ "dot at local start", ".a@b.test", KN_ERR_INVAL, "'.'" },
+		{ "double dot local", "a..b@c.test", KN_ERR_INVAL, "'.'" },
+		{ "dot at local end", "a.@b.test", KN_ERR_INVAL, "'@'" },
+		{ "double dot domain", "a@b..test", KN_ERR_INVAL,
+		    "domain label" },
+		{ "dot at domain end", "a@b.test.", KN_ERR_INVAL,
+		    "domain label" },
+		{ "route without colon", "<@a.test a@b.test>", KN_ERR_INVAL,
+		    "4.4" },
+		{ "route only", "<@bank.example>", KN_ERR_INVAL, "4.4" },
+		{ "unclosed literal", "a@[1.2.3.4", KN_ERR_INVAL,
+		    "not closed" },
+		{ "bracket in literal", "a@[1[2]", KN_ERR_INVAL,
+		    "domain literal" },
+		{ "bad UTF-8", "\xff <a@b.test>", KN_ERR_INVAL, "UTF-8" },
+		{ "IDN not mapped (fullwidth)",
+		    "a@\xef\xbd\x82\xef\xbd\x81\xef\xbd\x8e\xef\xbd\x8b"
+		    ".example", KN_ERR_INVAL, "internationalized" },
+		{ "IDN disallowed", "a@\xe2\x98\x83.example", KN_ERR_INVAL,
+		    "internationalized" },
+		{ "colon alone", ": a@b.test;", KN_ERR_INVAL, "':'" },
+	};
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < NITEMS(tab); i++) {
+		struct kn_mail_addrs a;
+		char *got;
+		int rc;
+
+		kn_err_clear();
+		rc = kn_mail_addrs_parse(&a, tab[i].in, strlen(tab[i].in));
+		CHECK_INT(tab[i].name, rc, tab[i].want_rc);
+		if (rc == 0) {
+			got = addrs_text(&a);
+			CHECK_STR(tab[i].name, got, tab[i].want);
+			free(got);
+		} else {
+			CHECK_HAS(tab[i].name, kn_err_get()->msg, tab[i].want);
+			CHECK_HAS(tab[i].name, kn_err_get()->msg, "RFC ");
+			assert_null(a.v);
+			assert_int_equal(a.n, 0);
+		}
+		kn_mail_addrs_cleanup(&a);
+	}
+}
+
+static void
+test_addrs_caps(void **state)
+{
+	struct kn_mail_addrs a;
+	struct kn_buf b;
+	size_t i;
+
+	(void)state;
+	kn_buf_init(&b, 1 << 20);
+	for (i = 0; i < KN_MAIL_MAX_ADDRS; i++)
+		kn_buf_putf(&b, "%sa%zu@b.test", i > 0 ? "," : "", i);
+	assert_false(b.failed);
+	CHECK_INT("at cap", kn_mail_addrs_parse(&a, b.data, b.len), 0);
+	assert_int_equal(a.n, KN_MAIL_MAX_ADDRS);
+	kn_mail_addrs_cleanup(&a);
+	kn_buf_puts(&b, ",x@b.test");
+	CHECK_INT("over cap", kn_mail_addrs_parse(&a, b.data, b.len),
+	    KN_ERR_TOOBIG);
+	CHECK_HAS("over cap", kn_err_get()->msg, "1000");
+	assert_null(a.v);
+	kn_buf_cleanup(&b);
+}
+
+struct from_row {
+	const char	*name;
+	const char	*in;		/* the header section */
+	const char	*want_domain;	/* NULL: refused */
+	const char	*want;		/* local part, or the error */
+};
+
+static void
+check_from(const struct from_row *tab, size_t n, bool spoof)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct kn_mail_msg *m;
+		struct kn_mail_addrs a;
+		int rc;
+
+		assert_int_equal(kn_mail_parse(&m, tab[i].in,
+		    strlen(tab[i].in), NULL), 0);
+		kn_err_clear();
+		rc = kn_mail_from(&a, m);
+		if (tab[i].want_domain == NULL) {
+			CHECK_INT(tab[i].name, rc, KN_ERR_INVAL);
+			CHECK_STR(tab[i].name, kn_err_get()->field, "From");
+			CHECK_HAS(tab[i].name, kn_err_get()->msg, tab[i].want);
+			CHECK_HAS(tab[i].name, kn_err_get()->msg,
+			    "RFC 5322 section");
+			assert_null(a.v);
+		} else {
+			CHECK_INT(tab[i].name, rc, 0);
+			CHECK_INT(tab[i].name, a.n, 1);
+			CHECK_STR(tab[i].name, a.v[0].domain,
+			    tab[i].want_domain);
+			CHECK_STR(tab[i].name, a.v[0].local, tab[i].want);
+		}
+		/* A spoofing row never yields the spoofed domain. */
+		if (spoof && rc == 0 &&
+		    strcmp(a.v[0].domain, "attacker.example") != 0)
+			fail_msg("%s: author domain %s", tab[i].name,
+			    a.v[0].domain);
+		kn_mail_addrs_cleanup(&a);
+		kn_mail_free(m);
+	}
+}
+
+#define L31 "0123456789012345678901234567890"
+#define L32 L31 "x"
+
+static void
+test_from(void **state)
+{
+	static const struct from_row tab[] = {
+		{ "plain", "From: a@example.jp\r\n\r\n", "example.jp", "a" },
+		{ "display", "From: Taro <taro@Example.JP>\r\n\r\n",
+		    "example.jp", "taro" },
+		{ "folded", "From: Taro\r\n <taro@example.jp>\r\n\r\n",
+		    "example.jp", "taro" },
+		{ "lower-case name", "from: a@example.jp\r\n\r\n",
+		    "example.jp", "a" },
+		{ "among others", "Received: x\r\nSubject: \xe4\xba\x9c\r\n"
+		    "From: a@example.jp\r\nTo: b@c.test\r\n\r\nbody",
+		    "example.jp", "a" },
+		{ "LF endings", "To: b@c\nFrom: a@example.jp\n\n", "example.jp",
+		    "a" },
+		{ "no body", "From: a@example.jp", "example.jp", "a" },
+		{ "UTF-8 display", "From: =?ISO-2022-JP?B?GyRCJDMkcyRLJEEk"
+		    "TxsoQg==?= <a@example.jp>\r\n\r\n", "example.jp", "a" },
+		{ "UTF-8 raw", "From: 山田 <山田@example.jp>\r\n\r\n",
+		    "example.jp", "山田" },
+		{ "IDN", "From: a@日本語.jp\r\n\r\n", "xn--wgv71a119e.jp",
+		    "a" },
+		{ "obs-route", "From: <@x.test:a@example.jp>\r\n\r\n",
+		    "example.jp", "a" },
+		{ "obs empty elements", "From: , a@example.jp ,\r\n\r\n",
+		    "example.jp", "a" },
+		{ "comments", "From: a(x)@(y)example.jp(z)\r\n\r\n",
+		    "example.jp", "a" },
+		{ "label of 63", "From: a@b" L31 L31 ".test\r\n\r\n",
+		    "b" L31 L31 ".test", "a" },
+		{ "single label", "From: root@localhost\r\n\r\n", "localhost",
+		    "root" },
+		{ "control byte in Subject", "From: a@example.jp\r\n"
+		    "Subject: \x1b$B\r\n\r\n", NULL, "control character" },
+		/* Refused. */
+		{ "no From", "To: a@example.jp\r\n\r\n", NULL, "no From" },
+		{ "no header", "\r\nFrom: a@example.jp\r\n", NULL, "no From" },
+		{ "empty message", "", NULL, "no From" },
+		{ "two From", "From: a@example.jp\r\nFrom: a@example.jp\r\n"
+		    "\r\n", NULL, "2 From" },
+		{ "three From", "From: a@x.jp\r\nFrom: b@x.jp\r\nfrom: c@x.jp"
+		    "\r\n\r\n", NULL, "3 From" },
+		{ "empty From", "From:\r\n\r\n", NULL, "empty" },
+		{ "blank From", "From: \r\n \r\n", NULL, "white space" },
+		{ "blank From 2", "From:   \r\n\r\n", NULL, "empty" },
+		{ "two mailboxes", "From: a@x.jp, b@y.jp\r\n\r\n", NULL,
+		    "2 mailboxes" },
+		{ "group", "From: g: a@x.jp;\r\n\r\n", NULL, "group" },
+		{ "empty group", "From: undisclosed:;\r\n\r\n", NULL,
+		    "no mailbox" },
+		{ "no domain", "From: admin\r\n\r\n", NULL, "no @domain" },
+		{ "no domain angle", "From: Admin <admin>\r\n\r\n", NULL,
+		    "no @domain" },
+		{ "domain literal", "From: a@[192.0.2.1]\r\n\r\n", NULL,
+		    "domain literal" },
+		{ "not a host name", "From: a@x!y.test\r\n\r\n", NULL,
+		    "not a host name" },
+		{ "numeric TLD", "From: a@192.0.2.1\r\n\r\n", NULL,
+		    "not a host name" },
+		{ "hyphen label", "From: a@-x.test\r\n\r\n", NULL,
+		    "not a host name" },
+		{ "label of 64", "From: a@" L32 L32 ".test\r\n\r\n", NULL,
+		    "not a host name" },
+		{ "NUL", "From: a@x.jp\r\nX: \x01\r\n\r\n", NULL, "NUL" },
+		{ "fullwidth IDN", "From: a@\xef\xbd\x82\xef\xbd\x81\xef\xbd"
+		    "\x8e"
+		    "\xef\xbd\x8b.example\r\n\r\n", NULL, "internationalized" },
+		{ "not UTF-8", "From: \x93\xfa\x96\x7b <a@x.jp>\r\n\r\n", NULL,
+		    "UTF-8" },
+		{ "name with 8-bit",
+		    "From: a@x.jp\r\nFr\xc3\xb6m: b@y.jp\r\n\r\n",
+		    NULL, "3.6.8" },
+		{ "mbox From_ line", "From a@x.jp Mon Jan  1 00:00:00 2024\r\n"
+		    "From: a@x.jp\r\n\r\n", NULL, "no colon" },
+	};
+
+	(void)state;
+	check_from(tab, NITEMS(tab), false);
+}
+
+/*
+ * The header-ambiguity attacks of "Composition Kills" (Chen, Paxson and
+ * Jiang, USENIX Security 2020, section 5 and its appendix), with
+ * bank.example the domain spoofed and attacker.example the one the
+ * attacker controls: each gives no author, or the attacker's domain.
+ */
+static void
+test_from_composition_kills(void **state)
+{
+	static const struct from_row tab[] = {
+		/* Multiple From headers. */
+		{ "A1 two From", "From: <a@attacker.example>\r\n"
+		    "From: <admin@bank.example>\r\n\r\n", NULL, "2 From" },
+		{ "A1 two From reversed", "From: <admin@bank.example>\r\n"
+		    "From: <a@attacker.example>\r\n\r\n", NULL, "2 From" },
+		{ "A1 upper-case second", "From: <a@attacker.example>\r\n"
+		    "FROM: <admin@bank.example>\r\n\r\n", NULL, "2 From" },
+		{ "A1 space before colon", "From : <admin@bank.example>\r\n"
+		    "From: <a@attacker.example>\r\n\r\n", NULL, "2 From" },
+		{ "A1 tab before colon", "From: <a@attacker.example>\r\n"
+		    "From\t: <admin@bank.example>\r\n\r\n", NULL, "2 From" },
+		{ "A1 lone space before colon", "From : <admin@bank.example>"
+		    "\r\n\r\n", NULL, "4.5.1" },
+		{ "A1 empty first From", "From:\r\nFrom: <admin@bank.example>"
+		    "\r\n\r\n", NULL, "2 From" },
+		/* Leading white space and folding. */
+		{ "A2 leading space", " From: <admin@bank.example>\r\n"
+		    "From: <a@attacker.example>\r\n\r\n", NULL, "white space" },
+		{ "A2 folded second From", "From: <a@attacker.example>\r\n"
+		    " From: <admin@bank.example>\r\n\r\n", NULL, "3.4" },
+		{ "A2 WSP-only line", "From: <a@attacker.example>\r\n \r\n"
+		    "From: <admin@bank.example>\r\n\r\n", NULL, "4.2" },
+		{ "A2 WSP-only line single", "From: <a@attacker.example>\r\n"
+		    " \r\nX: <admin@bank.example>\r\n\r\n", NULL, "4.2" },
+		/* Line endings other readers split differently. */
+		{ "A3 bare CR", "X: y\rFrom: <admin@bank.example>\r\n"
+		    "From: <a@attacker.example>\r\n\r\n", NULL, "bare CR" },
+		{ "A3 bare LF", "From: <a@attacker.example>\r\nX: y\n"
+		    "From: <admin@bank.example>\r\n\r\n", NULL, "2 From" },
+		{ "A3 control in name", "Fr\x01om: <admin@bank.example>\r\n"
+		    "From: <a@attacker.example>\r\n\r\n", NULL,
+		    "control character" },
+		{ "A3 line without colon", "From: <a@attacker.example>\r\n"
+		    "garbage\r\nFrom: <admin@bank.example>\r\n\r\n", NULL,
+		    "no colon" },
+		/* Several addresses. */
+		{ "A4 two mailboxes", "From: <a@attacker.example>, "
+		    "<admin@bank.example>\r\n\r\n", NULL, "2 mailboxes" },
+		{ "A4 two angle-addrs", "From: <a@attacker.example> "
+		    "<admin@bank.example>\r\n\r\n", NULL, "'<'" },
+		{ "A4 two angle-addrs glued", "From: <a@attacker.example>"
+		    "<admin@bank.example>\r\n\r\n", NULL, "'<'" },
+		{ "A4 group", "From: bank: <admin@bank.example>, "
+		    "<a@attacker.example>;\r\n\r\n", NULL, "group" },
+		{ "A4 semicolon", "From: <a@attacker.example>;"
+		    "<admin@bank.example>\r\n\r\n", NULL, "';'" },
+		/* Display names that look like addresses. */
+		{ "A5 quoted display", "From: \"admin@bank.example\" "
+		    "<a@attacker.example>\r\n\r\n", "attacker.example", "a" },
+		{ "A5 quoted display angle", "From: \"<admin@bank.example>\" "
+		    "<a@attacker.example>\r\n\r\n", "attacker.example", "a" },
+		{ "A5 unquoted display", "From: admin@bank.example "
+		    "<a@attacker.example>\r\n\r\n", NULL, "'<'" },
+		{ "A5 encoded display", "From: =?utf-8?b?YWRtaW5AYmFuay5leGFt"
+		    "cGxl?= <a@attacker.example>\r\n\r\n", "attacker.example",
+		    "a" },
+		{ "A5 encoded display glued", "From: =?utf-8?b?PGFkbWluQGJhbmsu"
+		    "ZXhhbXBsZT4=?=<a@attacker.example>\r\n\r\n",
+		    "attacker.example", "a" },
+		{ "A5 encoded address alone", "From: =?utf-8?b?PGFkbWluQGJhbmsu"
+		    "ZXhhbXBsZT4=?=\r\n\r\n", NULL, "no @domain" },
+		{ "A5 encoded local part", "From: =?utf-8?b?YWRtaW5AYmFuay5leG"
+		    "FtcGxl?=@attacker.example\r\n\r\n", "attacker.example",
+		    "=?utf-8?b?YWRtaW5AYmFuay5leGFtcGxl?=" },
+		{ "A5 encoded domain", "From: admin@=?utf-8?q?bank.example?="
+		    "\r\n\r\n", NULL, "not a host name" },
+		/* Comments. */
+		{ "A6 comment address", "From: a@attacker.example "
+		    "(admin@bank.example)\r\n\r\n", "attacker.example", "a" },
+		{ "A6 comment angle", "From: <a@attacker.example>"
+		    "(<admin@bank.example>)\r\n\r\n", "attacker.example", "a" },
+		{ "A6 comment first", "From: (admin@bank.example) "
+		    "a@attacker.example\r\n\r\n", "attacker.example", "a" },
+		{ "A6 comment in domain", "From: a@(bank.example)"
+		    "attacker.example\r\n\r\n", "attacker.example", "a" },
+		{ "A6 unclosed comment", "From: a@attacker.example "
+		    "(<admin@bank.example>\r\n\r\n", NULL, "comment" },
+		{ "A6 escaped paren", "From: a@attacker.example (x\\) "
+		    "admin@bank.example\r\n\r\n", NULL, "comment" },
+		/* Quoted local parts and routes. */
+		{ "A7 quoted local", "From: \"admin@bank.example\"@"
+		    "attacker.example\r\n\r\n", "attacker.example",
+		    "admin@bank.example" },
+		{ "A7 quoted local angle", "From: <\"admin@bank.example\"@"
+		    "attacker.example>\r\n\r\n", "attacker.example",
+		    "admin@bank.example" },
+		{ "A7 percent hack", "From: admin%bank.example@attacker.example"
+		    "\r\n\r\n", "attacker.example", "admin%bank.example" },
+		{ "A7 route",
+		    "From: <@bank.example:a@attacker.example>\r\n\r\n",
+		    "attacker.example", "a" },
+		{ "A7 route list", "From: <@bank.example,@bank.example:"
+		    "a@attacker.example>\r\n\r\n", "attacker.example", "a" },
+		{ "A7 route only", "From: <@bank.example>\r\n\r\n", NULL,
+		    "4.4" },
+		/* Trailing garbage. */
+		{ "A8 two @", "From: admin@bank.example@attacker.example\r\n"
+		    "\r\n", NULL, "'@'" },
+		{ "A8 angle then @", "From: <admin@bank.example>@"
+		    "attacker.example\r\n\r\n", NULL, "'@'" },
+		{ "A8 backslash", "From: admin@bank.example\\@attacker.example"
+		    "\r\n\r\n", NULL, "3.2.3" },
+		{ "A8 NUL", "From: admin@bank.example\x01@attacker.example\r\n"
+		    "\r\n", NULL, "control character" },
+		{ "A8 word after", "From: <a@attacker.example> "
+		    "admin@bank.example\r\n\r\n", NULL, "a word" },
+		{ "A8 unclosed quote", "From: \"a <admin@bank.example>\r\n"
+		    "\r\n", NULL, "quoted string" },
+		/* Look-alike domains are taken for what they are. */
+		{ "A9 fullwidth", "From: admin@\xef\xbd\x82\xef\xbd\x81\xef\xbd"
+		    "\x8e\xef\xbd\x8b.example\r\n\r\n", NULL,
+		    "internationalized" },
+		{ "A9 literal", "From: admin@[192.0.2.1]\r\n\r\n", NULL,
+		    "domain literal" },
+	};
+
+	(void)state;
+	check_from(tab, NITEMS(tab), true);
+}
+
 int
 main(void)
 {
@@ -372,6 +976,12 @@ main(void)
 		cmocka_unit_test(test_parse_caps),
 		cmocka_unit_test(test_find_count),
 		cmocka_unit_test(test_unfold),
+		cmocka_unit_test(test_decode_words),
+		cmocka_unit_test(test_addrs_parse),
+		cmocka_unit_test(test_addrs_caps),
+		cmocka_unit_test(test_from),
+		cmocka_unit_test(test_from_composition_kills),
+		cmocka_unit_test(test_from_nul),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
