@@ -23,6 +23,7 @@
 #include "mail/dkim_int.h"
 
 #define KEYCACHE	256	/* direct-mapped slots */
+#define PCTX		8	/* RSA verify contexts kept, by key */
 #define HBUF_MAX	(4u << 20)	/* canonical headers of one signature */
 
 /* s._domainkey.d; the parser keeps it within KN_DKIM_NAME_MAX. */
@@ -57,6 +58,12 @@ struct kn_dkim_verifier {
 	struct bodyhash		*bh;		/* max_sigs entries */
 	size_t			 nbh;
 	struct kn_dkim_sig	 sig;
+	/* RSA contexts set up for verifying, reused while their key is. */
+	struct {
+		EVP_PKEY	*key;
+		EVP_PKEY_CTX	*ctx;
+	}			 pctx[PCTX];
+	size_t			 pctx_next;
 };
 
 const char *
@@ -164,6 +171,8 @@ kn_dkim_verifier_free(struct kn_dkim_verifier *v)
 		for (i = 0; i < KEYCACHE; i++)
 			kn_dkim_key_cleanup(&v->cache[i].key);
 	}
+	for (i = 0; i < PCTX; i++)
+		EVP_PKEY_CTX_free(v->pctx[i].ctx);
 	free(v->cache);
 	free(v->mk);
 	free(v->bh);
@@ -390,20 +399,42 @@ canon_headers(struct kn_dkim_verifier *v, const struct kn_mail_msg *m,
 	return rc;
 }
 
+/* A context verifying rsa-sha256 with pkey, kept for the next message
+ * signed with the same key (the key cache hands out the same EVP_PKEY). */
+static EVP_PKEY_CTX *
+rsa_ctx(struct kn_dkim_verifier *v, EVP_PKEY *pkey)
+{
+	EVP_PKEY_CTX *pc;
+	size_t i;
+
+	for (i = 0; i < PCTX; i++) {
+		if (v->pctx[i].key == pkey)
+			return v->pctx[i].ctx;
+	}
+	if ((pc = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) == NULL ||
+	    EVP_PKEY_verify_init(pc) != 1 ||
+	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
+	    EVP_PKEY_CTX_set_signature_md(pc, v->sha256) != 1) {
+		EVP_PKEY_CTX_free(pc);
+		return NULL;
+	}
+	i = v->pctx_next++ % PCTX;
+	EVP_PKEY_CTX_free(v->pctx[i].ctx);
+	v->pctx[i].key = pkey;	/* the context holds a reference */
+	v->pctx[i].ctx = pc;
+	return pc;
+}
+
 static bool
 check_sig(struct kn_dkim_verifier *v, const struct kn_dkim_sig *sig,
     EVP_PKEY *pkey, const unsigned char *dg)
 {
-	EVP_PKEY_CTX *pc = NULL;
+	EVP_PKEY_CTX *pc;
 	bool ok = false;
 
 	if (sig->alg == KN_DKIM_RSA_SHA256) {
-		if ((pc = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL)) ==
-		    NULL || EVP_PKEY_verify_init(pc) != 1 ||
-		    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) != 1 ||
-		    EVP_PKEY_CTX_set_signature_md(pc, v->sha256) != 1)
-			goto out;
-		ok = EVP_PKEY_verify(pc, sig->b, sig->b_len, dg, 32) == 1;
+		ok = (pc = rsa_ctx(v, pkey)) != NULL &&
+		    EVP_PKEY_verify(pc, sig->b, sig->b_len, dg, 32) == 1;
 	} else {
 		/* RFC 8463 section 3: PureEdDSA over the SHA-256 hash. */
 		EVP_MD_CTX *c = EVP_MD_CTX_new();
@@ -414,8 +445,6 @@ check_sig(struct kn_dkim_verifier *v, const struct kn_dkim_sig *sig,
 		    32) == 1;
 		EVP_MD_CTX_free(c);
 	}
-out:
-	EVP_PKEY_CTX_free(pc);
 	ERR_clear_error();
 	return ok;
 }

@@ -5,12 +5,17 @@
  * stand (the whole body in one piece for most mail: relaxed changes only
  * runs of white space, tabs and white space at line ends); the few
  * changed places are gathered in a small staging buffer so that a body
- * full of them does not cost one sink call each.  The scan looks at eight
- * octets at a time and at single octets only where something may change.
+ * full of them does not cost one sink call each.  The scan looks at
+ * sixteen octets at a time (SSE2) and goes straight to the places where
+ * something may change.
  */
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "mail/dkim.h"
 #include "mail/dkim_int.h"
@@ -36,7 +41,7 @@ flush(struct emit *e)
 	}
 }
 
-static void
+static inline void
 put(struct emit *e, const char *p, size_t n)
 {
 	e->total += n;
@@ -99,46 +104,55 @@ relaxed_end(const char *b, size_t len)
 	}
 }
 
-#define ONES	0x0101010101010101ULL
-#define HIGHS	0x8080808080808080ULL
-/* Nonzero when some octet of v is zero (exact as a yes/no; the octets it
- * marks above the first zero one may be false). */
-#define HASZERO(v)	(((v) - ONES) & ~(v) & HIGHS)
+static bool
+is_ws_or_cr(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
 
 /*
- * True when the eight octets at p need no change under relaxed: no tab,
- * and no space followed by white space or CR (a run of white space, or
- * white space that might end a line).  next is the octet after the
- * eight ('\r' when there is none).  False answers may be wrong (the
- * caller then looks closer); true ones never are.
+ * The first position at or after i where relaxed may change something: a
+ * tab, or a space followed by white space or CR (a run of white space, or
+ * white space that may end a line).  A lone space between words is left
+ * alone.  Sixteen octets at a time where SSE2 is there (every x86-64).
  */
-static bool
-word_plain(const unsigned char *p, unsigned char next)
+static size_t
+next_change(const unsigned char *p, size_t i, size_t end)
 {
-	uint64_t w, sp, tab, cr, ws;
+#ifdef __SSE2__
+	const __m128i vsp = _mm_set1_epi8(' ');
+	const __m128i vtab = _mm_set1_epi8('\t');
+	const __m128i vcr = _mm_set1_epi8('\r');
 
-	memcpy(&w, p, 8);
-	tab = HASZERO(w ^ (ONES * '\t'));
-	if (tab != 0)
-		return false;
-	sp = HASZERO(w ^ (ONES * ' '));
-	if (sp == 0)
-		return true;
-	cr = HASZERO(w ^ (ONES * '\r'));
-	ws = sp | cr;
-	/* Little-endian octet order: octet k + 1 sits 8 bits above k.  The
-	 * tests below assume it; other machines take the octet path. */
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	if ((sp & (ws >> 8)) != 0)
-		return false;
-	if ((sp >> 63) != 0 && (next == ' ' || next == '\t' || next == '\r'))
-		return false;
-	return true;
-#else
-	(void)ws;
-	(void)next;
-	return false;
+	/* Each octet beside the one after it (a second load, one octet
+	 * on): 32 octets per round, one branch. */
+	while (i + 33 <= end) {
+		__m128i a0 = _mm_loadu_si128((const void *)(p + i));
+		__m128i a1 = _mm_loadu_si128((const void *)(p + i + 1));
+		__m128i b0 = _mm_loadu_si128((const void *)(p + i + 16));
+		__m128i b1 = _mm_loadu_si128((const void *)(p + i + 17));
+		__m128i ca = _mm_or_si128(_mm_cmpeq_epi8(a0, vtab),
+		    _mm_and_si128(_mm_cmpeq_epi8(a0, vsp), _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(a1, vsp),
+		    _mm_cmpeq_epi8(a1, vtab)), _mm_cmpeq_epi8(a1, vcr))));
+		__m128i cb = _mm_or_si128(_mm_cmpeq_epi8(b0, vtab),
+		    _mm_and_si128(_mm_cmpeq_epi8(b0, vsp), _mm_or_si128(
+		    _mm_or_si128(_mm_cmpeq_epi8(b1, vsp),
+		    _mm_cmpeq_epi8(b1, vtab)), _mm_cmpeq_epi8(b1, vcr))));
+		unsigned m = (unsigned)_mm_movemask_epi8(ca) |
+		    ((unsigned)_mm_movemask_epi8(cb) << 16);
+
+		if (m != 0)
+			return i + (size_t)__builtin_ctz(m);
+		i += 32;
+	}
 #endif
+	for (; i < end; i++) {
+		if (p[i] == '\t' || (p[i] == ' ' && (i + 1 == end ||
+		    is_ws_or_cr(p[i + 1]))))
+			return i;
+	}
+	return end;
 }
 
 static uint64_t
@@ -147,16 +161,7 @@ relaxed_body(struct emit *e, const char *b, size_t len)
 	const unsigned char *p = (const unsigned char *)b;
 	size_t end = relaxed_end(b, len), i = 0, run = 0, j;
 
-	while (i < end) {
-		while (i + 8 <= end && word_plain(p + i, i + 8 < end ?
-		    p[i + 8] : '\r'))
-			i += 8;
-		if (i >= end)
-			break;
-		if (!is_wsp(p[i])) {
-			i++;
-			continue;
-		}
+	while ((i = next_change(p, i, end)) < end) {
 		for (j = i; j < end && is_wsp(p[j]); j++)
 			;
 		if (j == end || (p[j] == '\r' && j + 1 < end &&
@@ -167,6 +172,7 @@ relaxed_body(struct emit *e, const char *b, size_t len)
 			continue;
 		}
 		if (j == i + 1 && p[i] == ' ') {
+			/* One space before a bare CR stays. */
 			i = j;
 			continue;
 		}

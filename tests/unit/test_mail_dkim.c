@@ -966,6 +966,37 @@ test_rfc8463_example(void **state)
 	kn_dkim_results_cleanup(&res);
 	kn_mail_free(m);
 
+	/* A verifier keeping keys (and their contexts): a failure leaves
+	 * nothing behind for the next message. */
+	{
+		struct kn_dkim_verify_opts o = { .lookup = lookup,
+		    .lookup_arg = &r, .now = RFC8463_T, .cache_secs = 600 };
+		struct kn_dkim_verifier *cv = NULL;
+		char *bad = strdup(rfc8463_msg);
+		int round;
+
+		memcpy(strstr(bad, "dinner"), "lunch!", 6);
+		assert_int_equal(kn_dkim_verifier_new(&cv, &o), 0);
+		r.calls = 0;
+		for (round = 0; round < 3; round++) {
+			m = parse(bad, strlen(bad));
+			assert_int_equal(kn_dkim_verify(cv, m, &res), 0);
+			assert_int_equal(res.v[0].status, KN_DKIM_FAIL);
+			assert_int_equal(res.v[1].status, KN_DKIM_FAIL);
+			kn_dkim_results_cleanup(&res);
+			kn_mail_free(m);
+			m = parse(rfc8463_msg, sizeof(rfc8463_msg) - 1);
+			assert_int_equal(kn_dkim_verify(cv, m, &res), 0);
+			assert_int_equal(res.v[0].status, KN_DKIM_PASS);
+			assert_int_equal(res.v[1].status, KN_DKIM_PASS);
+			kn_dkim_results_cleanup(&res);
+			kn_mail_free(m);
+		}
+		assert_int_equal(r.calls, 2);
+		kn_dkim_verifier_free(cv);
+		free(bad);
+	}
+
 	/* The same message with LF line ends, as stored in a file. */
 	{
 		char *lf = strdup(rfc8463_msg), *w = lf;
