@@ -138,7 +138,8 @@ make_message(size_t size)
 			const char *w;
 
 			x = x * 1103515245u + 12345u;
-			w = words[(x >> 16) % (sizeof(words) / sizeof(words[0]))];
+			w = words[(x >> 16) %
+			    (sizeof(words) / sizeof(words[0]))];
 			if (col > 0)
 				kn_buf_puts(&b, " ");
 			kn_buf_puts(&b, w);

@@ -209,7 +209,8 @@ struct kn_dkim_result {
 	uint64_t	l;
 	uint64_t	unsigned_bytes;	/* canonical body octets after l= */
 	bool		testing;	/* the key says t=y */
-	bool		key_secure;	/* the key record was DNSSEC-validated */
+	bool		key_secure;	/* the key record was DNSSEC-
+					   validated */
 	int		key_bits;
 	bool		has_t;
 	int64_t		t;
@@ -273,8 +274,9 @@ struct kn_dkim_sign_opts {
 	const char		*identity;	/* i=, or NULL */
 	enum kn_dkim_canon	 hcanon;	/* default relaxed/relaxed */
 	enum kn_dkim_canon	 bcanon;
-	const char		*headers;	/* colon-separated names to sign;
-						   NULL: the default set */
+	const char		*headers;	/* colon-separated names to
+						   sign; NULL: the default
+						   set */
 	bool			 no_oversign;	/* do not list From, To, Cc,
 						   Subject, Date, Reply-To,
 						   Message-ID once more than

@@ -84,9 +84,9 @@ add_name(struct kn_dkim_signer *s, const char *p, size_t len, bool over)
 		unsigned char c = (unsigned char)p[k];
 
 		if (c < 33 || c > 126 || c == ':')
-			return kn_err_set(KN_ERR_INVAL, "headers", "%.*s is not "
-			    "a header field name (RFC 5322 section 3.6.8)",
-			    (int)len, p);
+			return kn_err_set(KN_ERR_INVAL, "headers",
+			    "%.*s is not a header field name (RFC 5322 "
+			    "section 3.6.8)", (int)len, p);
 	}
 	if (len == 0 || len >= NAME_LEN)
 		return kn_err_set(KN_ERR_INVAL, "headers", "a header field "
@@ -513,9 +513,9 @@ kn_dkim_sign_all(struct kn_dkim_signer *const *s, size_t n,
 	int rc;
 
 	if (from != 1)
-		return kn_err_set(KN_ERR_INVAL, "message", "the message has %zu "
-		    "From header fields; a signed message has exactly one "
-		    "(RFC 5322 section 3.6, RFC 6376 section 5.4)", from);
+		return kn_err_set(KN_ERR_INVAL, "message", "the message has "
+		    "%zu From header fields; a signed message has exactly "
+		    "one (RFC 5322 section 3.6, RFC 6376 section 5.4)", from);
 	if (now == 0)
 		now = time(NULL);
 	/* One body hash per canonicalization, whoever signs. */

@@ -188,8 +188,8 @@ kn_dkim_tags_parse(struct kn_dkim_tags *out, const char *p, size_t len)
 		    is_digit((unsigned char)p[i]) || p[i] == '_'))
 			i++;
 		if (out->n == KN_DKIM_MAX_TAGS)
-			return kn_err_set(KN_ERR_TOOBIG, "tag-list", "tag-list: "
-			    "more than %d tags", KN_DKIM_MAX_TAGS);
+			return kn_err_set(KN_ERR_TOOBIG, "tag-list",
+			    "tag-list: more than %d tags", KN_DKIM_MAX_TAGS);
 		t = &out->v[out->n];
 		t->name.ptr = p + ns;
 		t->name.len = i - ns;

@@ -213,8 +213,8 @@ mail_sign(struct cli *c, int argc, char **argv)
 		case 'x':
 			if (kn_parse_int64(&n, optarg, 1, 10 * 366 * 86400) !=
 			    0) {
-				fprintf(stderr, "kakuin: --expire is seconds, 1 "
-				    "to ten years\n");
+				fprintf(stderr, "kakuin: --expire is "
+				    "seconds, 1 to ten years\n");
 				return EXIT_USAGE;
 			}
 			so.expire_secs = (unsigned)n;
@@ -370,9 +370,9 @@ verdict(const struct report *r, char *out, size_t len)
 		return true;
 	}
 	if ((p = dkim_first(r, KN_DKIM_FAIL)) != NULL)
-		snprintf(out, len, "Not verified: the DKIM signature of %s does "
-		    "not hold; the message was changed after it was signed, "
-		    "or the signature is forged.", dom(p));
+		snprintf(out, len, "Not verified: the DKIM signature of %s "
+		    "does not hold; the message was changed after it was "
+		    "signed, or the signature is forged.", dom(p));
 	else if ((p = dkim_first(r, KN_DKIM_TEMPERROR)) != NULL)
 		snprintf(out, len, "Not verified yet: the key of %s could not "
 		    "be fetched for now; try again later.", dom(p));
