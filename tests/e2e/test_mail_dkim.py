@@ -463,6 +463,29 @@ def test_dkimpy_signs_kakuin_verifies(dkim_env):
                                                 "signature of"), r
 
 
+@needs_ns
+def test_dkimpy_signed_all_agree(dkim_env, tmp_path):
+    """dkimpy's own signatures, genuine and tampered: kakuin, dkimverify
+    and opendkim-testmsg give the same answer on each."""
+    k = dkim_env["k"]
+    third = Third(tmp_path)
+    cases = []
+    for name, sel, args in DKIMPY_CASES[:4]:
+        signed = dkimsign(dkim_env, sel, *args)
+        for what, change in [("genuine", lambda m: m)] + TAMPER:
+            msg = change(signed)
+            rc, j = k.verify(msg)
+            cases.append((name, what, rc, third.dkimverify(msg),
+                          third.opendkim(msg)))
+    res = third.run(dkim_env["records"])
+    for name, what, rc, dv, od in cases:
+        want = 0 if what == "genuine" else 1
+        assert rc == want, (name, what)
+        assert res[dv][0] == want, (name, what, "dkimverify", res[dv][1])
+        assert (res[od][0] == 0) == (want == 0), (name, what, "opendkim",
+                                                  res[od][1])
+
+
 def test_dual_signed_one_broken(dkim_env):
     """Two signatures, each with its own result: the message is still
     vouched for by the one that holds."""
