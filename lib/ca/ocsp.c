@@ -478,6 +478,36 @@ gtime(const char *iso)
 	return t;
 }
 
+/* The status of serial as CA ca_id issued it: only what an answer says
+ * (the hot path of a signed answer; kn_cert_get() reads the whole
+ * certificate).  KN_ERR_NOTFOUND when that CA never issued it. */
+static int
+cert_status(struct kn_db *db, int64_t ca_id, const char *serial,
+    char status[8], char reason[32], char revoked_at[21])
+{
+	struct kn_stmt *st;
+	int rc;
+
+	if ((rc = kn_db_stmt(db, &st, "SELECT status, reason, revoked_at "
+	    "FROM certs WHERE serial = ? AND ca_id = ?")) != 0)
+		return rc;
+	if ((rc = kn_stmt_bind_text(st, 1, serial)) == 0 &&
+	    (rc = kn_stmt_bind_int64(st, 2, ca_id)) == 0)
+		rc = kn_stmt_step(st);
+	if (rc == KN_ROW) {
+		snprintf(status, 8, "%s", kn_stmt_text(st, 0) ?
+		    kn_stmt_text(st, 0) : "");
+		snprintf(reason, 32, "%s", kn_stmt_text(st, 1) ?
+		    kn_stmt_text(st, 1) : "");
+		snprintf(revoked_at, 21, "%s", kn_stmt_text(st, 2) ?
+		    kn_stmt_text(st, 2) : "");
+		rc = 0;
+	} else if (rc == KN_DONE)
+		rc = KN_ERR_NOTFOUND;
+	kn_stmt_done(st);
+	return rc;
+}
+
 /* Adds the answer for one CertID of issuer is to bs. */
 static int
 add_status(struct kn_db *db, OCSP_BASICRESP *bs, OCSP_CERTID *id,
@@ -487,8 +517,7 @@ add_status(struct kn_db *db, OCSP_BASICRESP *bs, OCSP_CERTID *id,
 	size_t i;
 	ASN1_INTEGER *sn;
 	ASN1_GENERALIZEDTIME *rt = NULL;
-	struct kn_cert c;
-	char serial[KN_SERIAL_HEX];
+	char serial[KN_SERIAL_HEX], st[8], why[32], at[21];
 	int status = V_OCSP_CERTSTATUS_UNKNOWN, reason = -1, rc;
 
 	if (OCSP_id_get0_info(NULL, NULL, NULL, &sn, id) != 1)
@@ -497,21 +526,18 @@ add_status(struct kn_db *db, OCSP_BASICRESP *bs, OCSP_CERTID *id,
 	 * issued here. */
 	if (ASN1_STRING_length(sn) <= 20) {
 		kn__serial_hex(serial, sn);
-		rc = kn_cert_get(db, &c, serial);
+		rc = cert_status(db, is->ca.id, serial, st, why, at);
 		if (rc == 0) {
-			if (strcmp(c.ca, is->ca.name) == 0) {
-				snprintf(dbst, 8, "%s", c.status);
-				if (strcmp(c.status, "valid") == 0)
-					status = V_OCSP_CERTSTATUS_GOOD;
-				else {
-					status = V_OCSP_CERTSTATUS_REVOKED;
-					reason = strcmp(c.status, "hold") == 0 ?
-					    OCSP_REVOKED_STATUS_CERTIFICATEHOLD :
-					    kn__reason_code(c.reason);
-					rt = gtime(c.revoked_at);
-				}
+			snprintf(dbst, 8, "%s", st);
+			if (strcmp(st, "valid") == 0)
+				status = V_OCSP_CERTSTATUS_GOOD;
+			else {
+				status = V_OCSP_CERTSTATUS_REVOKED;
+				reason = strcmp(st, "hold") == 0 ?
+				    OCSP_REVOKED_STATUS_CERTIFICATEHOLD :
+				    kn__reason_code(why);
+				rt = gtime(at);
 			}
-			kn_cert_cleanup(&c);
 		} else if (rc != KN_ERR_NOTFOUND)
 			return rc;
 		/* A CA certificate this CA issued. */
@@ -767,6 +793,83 @@ issuers_free(struct kn_ca *cas, size_t ncas, struct issuer *v)
 	kn_ca_list_free(cas, ncas);
 }
 
+/*
+ * The CAs with their CertID hashes, kept per thread like the index above
+ * (INDEX_TTL seconds, reloaded at once for a CertID it does not know), so
+ * that an answer signed per request (a nonce, several CertIDs, SHA-256)
+ * does not read and hash every CA first.  Freed when the thread ends.
+ */
+struct iss_cache {
+	uint64_t	 instance;
+	time_t		 at;
+	struct kn_ca	*cas;
+	size_t		 ncas;
+	struct issuer	*v;
+};
+
+static pthread_key_t iss_key;
+static pthread_once_t iss_once = PTHREAD_ONCE_INIT;
+static int iss_key_rc;
+
+static void
+iss_cache_free(void *p)
+{
+	struct iss_cache *c = p;
+
+	if (c == NULL)
+		return;
+	issuers_free(c->cas, c->ncas, c->v);
+	free(c);
+}
+
+static void
+iss_key_make(void)
+{
+	iss_key_rc = pthread_key_create(&iss_key, iss_cache_free);
+}
+
+/* This thread's CAs (borrowed until its next call), reloaded when stale,
+ * of another store handle, or when reload is set and they were not loaded
+ * within this second. */
+static int
+issuers_cached(struct kn_db *db, bool reload, struct issuer **v,
+    size_t *ncas)
+{
+	struct iss_cache *c;
+	time_t now = time(NULL);
+	int rc;
+
+	if (pthread_once(&iss_once, iss_key_make) != 0 || iss_key_rc != 0)
+		return KN_ERR_INTERNAL;
+	if ((c = pthread_getspecific(iss_key)) == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return KN_ERR_NOMEM;
+		if (pthread_setspecific(iss_key, c) != 0) {
+			free(c);
+			return KN_ERR_INTERNAL;
+		}
+	}
+	if (c->v == NULL || c->instance != kn_db_instance(db) ||
+	    c->at + INDEX_TTL <= now || (reload && c->at != now)) {
+		issuers_free(c->cas, c->ncas, c->v);
+		c->cas = NULL;
+		c->v = NULL;
+		c->ncas = 0;
+		if ((rc = issuers(db, &c->cas, &c->ncas, &c->v)) != 0) {
+			issuers_free(c->cas, c->ncas, c->v);
+			c->cas = NULL;
+			c->v = NULL;
+			c->ncas = 0;
+			return rc;
+		}
+		c->instance = kn_db_instance(db);
+		c->at = now;
+	}
+	*v = c->v;
+	*ncas = c->ncas;
+	return 0;
+}
+
 /* kn_ocsp_respond; when may_sign is false, an answer that needs a fresh
  * signature is left to the caller (info->must_sign). */
 static int
@@ -780,12 +883,11 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 	ASN1_OBJECT *md;
 	ASN1_INTEGER *sn;
 	struct issuer *v = NULL;
-	struct kn_ca *cas = NULL;
 	char serial[KN_SERIAL_HEX];
 	size_t ncas = 0;
 	int64_t ca_id = 0;
 	int n, k, which = -1, rc, status, first = -1;
-	bool cacheable;
+	bool cacheable, reloaded = false;
 
 	*out = NULL;
 	*outlen = 0;
@@ -839,7 +941,7 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 	/* Signed requests are accepted; the signature is not needed
 	 * (RFC 6960 section 4.1.2: optional). */
 	status = OCSP_RESPONSE_STATUS_INTERNALERROR;
-	if (issuers(db, &cas, &ncas, &v) != 0) {
+	if (issuers_cached(db, false, &v, &ncas) != 0) {
 		info->why = "the CAs cannot be read";
 		goto bare;
 	}
@@ -849,6 +951,17 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 
 		ids[k] = OCSP_onereq_get0_id(OCSP_request_onereq_get0(rq, k));
 		w = find_issuer(v, ncas, ids[k]);
+		if (w < 0 && !reloaded) {
+			/* A CA made since this thread read them. */
+			reloaded = true;
+			if (issuers_cached(db, true, &v, &ncas) != 0) {
+				info->why = "the CAs cannot be read";
+				goto bare;
+			}
+			which = -1;
+			k = -1;
+			continue;
+		}
 		if (w < 0 || (which >= 0 && w != which)) {
 			status = OCSP_RESPONSE_STATUS_UNAUTHORIZED;
 			info->why = w < 0 ? "a certificate of an issuer this "
@@ -890,7 +1003,6 @@ bare:
 	*out = NULL;
 	rc = kn_ocsp_bare(status, out, outlen);
 out:
-	issuers_free(cas, ncas, v);
 	OCSP_REQUEST_free(rq);
 	return rc;
 }
