@@ -16,10 +16,19 @@ struct kn_dns {
 	char		 resolver[128];
 };
 
+/* Documentation prefixes libunbound would answer for (RFC 6303). */
+static const char *const rfc6303[] = {
+	"2.0.192.in-addr.arpa. nodefault",
+	"100.51.198.in-addr.arpa. nodefault",
+	"113.0.203.in-addr.arpa. nodefault",
+	"8.b.d.0.1.0.0.2.ip6.arpa. nodefault",
+};
+
 int
 kn_dns_new(struct kn_dns **out, const char *resolver, const char *anchor)
 {
 	struct kn_dns *d;
+	size_t i;
 	int err;
 
 	if ((d = calloc(1, sizeof(*d))) == NULL)
@@ -36,6 +45,16 @@ kn_dns_new(struct kn_dns **out, const char *resolver, const char *anchor)
 	 * of an hour of mail.
 	 */
 	(void)ub_ctx_set_option(d->ctx, "infra-host-ttl:", "60");
+	/*
+	 * libunbound answers the reverse zones of private and documentation
+	 * addresses (RFC 6303) itself with NXDOMAIN.  The server kakuin
+	 * forwards to knows better (an internal relay's PTR, a test zone):
+	 * SPF's ptr mechanism and %{p} macro need its answers.
+	 */
+	(void)ub_ctx_set_option(d->ctx, "unblock-lan-zones:", "yes");
+	(void)ub_ctx_set_option(d->ctx, "insecure-lan-zones:", "yes");
+	for (i = 0; i < sizeof(rfc6303) / sizeof(rfc6303[0]); i++)
+		(void)ub_ctx_set_option(d->ctx, "local-zone:", rfc6303[i]);
 	if (resolver != NULL && *resolver != '\0') {
 		snprintf(d->resolver, sizeof(d->resolver), "%s", resolver);
 		/* Queries to a server on this machine are the point here. */
