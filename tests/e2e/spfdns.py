@@ -91,6 +91,7 @@ class LocalDNS:
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
+        self.ctl_port = free_port()
         self.conf = self.dir / "unbound.conf"
         self.conf.write_text(
             "server:\n"
@@ -112,7 +113,13 @@ class LocalDNS:
             "    verbosity: 0\n"
             "    local-zone: '.' static\n"
             "    local-zone: 'test.' nodefault\n"
-            "%s%s" % (self.port, self.dir, server_conf, tail_conf))
+            "%s%s"
+            "remote-control:\n"
+            "    control-enable: yes\n"
+            "    control-interface: 127.0.0.1\n"
+            "    control-port: %d\n"
+            "    control-use-cert: no\n"
+            % (self.port, self.dir, server_conf, tail_conf, self.ctl_port))
         self.log = open(self.dir / "unbound.log", "wb")
         self.proc = subprocess.Popen(["unbound", "-d", "-c", str(self.conf)],
                                      stdout=self.log, stderr=self.log)
@@ -140,6 +147,17 @@ class LocalDNS:
     def resolver(self):
         return "127.0.0.1@%d" % self.port
 
+    def queries(self):
+        """Queries the server has answered or dropped so far."""
+        r = subprocess.run(["unbound-control", "-c", str(self.conf),
+                            "stats_noreset"], capture_output=True,
+                           text=True, timeout=30)
+        assert r.returncode == 0, r.stderr
+        for line in r.stdout.splitlines():
+            if line.startswith("total.num.queries="):
+                return int(line.split("=")[1])
+        raise AssertionError(r.stdout)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -149,6 +167,50 @@ class LocalDNS:
                 self.proc.kill()
                 self.proc.wait()
         self.log.close()
+
+
+def signed_zone(workdir, origin, body, tamper=None):
+    """Signs a zone with fresh keys (ldns-keygen, ldns-signzone).
+    body: zone-file lines relative to origin.  tamper: (old, new) text
+    replaced in the signed file, leaving the old signature in place.
+    Returns (signed zone file, DS record of its key-signing key)."""
+    d = Path(workdir)
+    d.mkdir(parents=True, exist_ok=True)
+    zone = d / (origin + "zone")
+    zone.write_text(
+        "$ORIGIN %s\n$TTL 60\n"
+        "@ IN SOA ns.%s hostmaster.%s 1 60 60 60 60\n"
+        "@ IN NS ns.%s\nns IN A 127.0.0.1\n%s\n"
+        % (origin, origin, origin, origin, "\n".join(body)))
+
+    def keygen(*flags):
+        r = subprocess.run(["ldns-keygen", "-a", "ECDSAP256SHA256"] +
+                           list(flags) + [origin], cwd=d,
+                           capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        return r.stdout.strip()
+
+    ksk = keygen("-k")
+    zsk = keygen()
+    r = subprocess.run(["ldns-signzone", "-f", str(zone) + ".signed",
+                        str(zone), ksk, zsk], cwd=d, capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    signed = Path(str(zone) + ".signed")
+    if tamper:
+        text = signed.read_text()
+        assert tamper[0] in text
+        signed.write_text(text.replace(tamper[0], tamper[1]))
+    return signed, (d / (ksk + ".ds")).read_text()
+
+
+def auth_zone(origin, zonefile):
+    """unbound configuration serving a (signed) zone file."""
+    return ("auth-zone:\n"
+            '    name: "%s"\n'
+            '    zonefile: "%s"\n'
+            "    for-downstream: yes\n"
+            "    for-upstream: no\n" % (origin, zonefile))
 
 
 def spf_check(resolver, *args, timeout_ms=None, anchor=None, extra=()):
@@ -165,9 +227,11 @@ def spf_check(resolver, *args, timeout_ms=None, anchor=None, extra=()):
 
 
 def dns_query(resolver, rtype, name, anchor=None, threads=None,
-              timeout_ms=None):
+              timeout_ms=None, repeat=None):
     extra = ["-q", rtype]
     if threads:
         extra += ["-j", str(threads)]
+    if repeat:
+        extra += ["-c", str(repeat)]
     return spf_check(resolver, name, anchor=anchor, extra=extra,
                      timeout_ms=timeout_ms)

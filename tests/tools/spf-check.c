@@ -5,10 +5,11 @@
  *   spf-check [-r ADDR@PORT] [-a ANCHOR] [-t MS] [-b QUERIES] [-H]
  *       [-R RECEIVER] [-n NOW] IP HELO MAILFROM
  *	runs check_host() for the MAIL FROM identity (-H: HELO).
- *   spf-check [-r ADDR@PORT] [-a ANCHOR] [-t MS] [-j THREADS] -q TYPE NAME
+ *   spf-check [-r ADDR@PORT] [-a ANCHOR] [-t MS] [-j THREADS] [-c COUNT]
+ *       -q TYPE NAME
  *	one DNS lookup (A, AAAA, MX, PTR, TXT); with -j, THREADS threads
  *	make it at once on one shared resolver and "agree" says whether
- *	they all saw the same answer.
+ *	they all saw the same answer; with -c, each makes it COUNT times.
  *
  * Exit status: 0 after printing, 2 on a usage or setup error.
  */
@@ -31,8 +32,10 @@ struct job {
 	struct kn_dns		*dns;
 	const char		*name;
 	enum kn_dns_type	 type;
+	int			 repeat;
 	struct kn_dns_answer	 a;
 	int			 rc;
+	char			 err[512];	/* this thread's detail */
 };
 
 /* s with every byte outside printable ASCII shown as \xNN. */
@@ -56,7 +59,8 @@ put_ascii(struct kn_jw *w, const char *key, const char *s, size_t n)
 }
 
 static void
-put_answer(struct kn_jw *w, const struct kn_dns_answer *a, int rc)
+put_answer(struct kn_jw *w, const struct kn_dns_answer *a, int rc,
+    const char *err)
 {
 	char text[64];
 	size_t i;
@@ -66,7 +70,7 @@ put_answer(struct kn_jw *w, const struct kn_dns_answer *a, int rc)
 	kn_jw_bool(w, a->secure);
 	kn_jw_key(w, "rc");
 	kn_jw_int(w, rc);
-	kn_jw_kstr(w, "error", rc != 0 ? kn_err_msg(rc) : NULL);
+	kn_jw_kstr(w, "error", rc != 0 ? err : NULL);
 	kn_jw_key(w, "total");
 	kn_jw_int(w, (int64_t)a->total);
 	kn_jw_key(w, "records");
@@ -113,14 +117,19 @@ static void *
 run_job(void *arg)
 {
 	struct job *j = arg;
+	int i;
 
-	j->rc = kn_dns_lookup(j->dns, NULL, &j->a, j->name, j->type);
+	for (i = 0; i < j->repeat; i++) {
+		kn_dns_answer_cleanup(&j->a);
+		j->rc = kn_dns_lookup(j->dns, NULL, &j->a, j->name, j->type);
+	}
+	snprintf(j->err, sizeof(j->err), "%s", kn_err_msg(j->rc));
 	return NULL;
 }
 
 static int
 do_query(struct kn_dns *dns, const char *type, const char *name,
-    int threads, struct kn_jw *w)
+    int threads, int repeat, struct kn_jw *w)
 {
 	static const enum kn_dns_type types[] = { KN_DNS_A, KN_DNS_AAAA,
 	    KN_DNS_MX, KN_DNS_PTR, KN_DNS_TXT };
@@ -135,7 +144,7 @@ do_query(struct kn_dns *dns, const char *type, const char *name,
 			break;
 	}
 	if (k == sizeof(types) / sizeof(types[0]) || threads < 1 ||
-	    threads > MAX_THREADS) {
+	    threads > MAX_THREADS || repeat < 1) {
 		fprintf(stderr, "spf-check: bad type or thread count\n");
 		return 2;
 	}
@@ -144,6 +153,7 @@ do_query(struct kn_dns *dns, const char *type, const char *name,
 		jobs[i].dns = dns;
 		jobs[i].name = name;
 		jobs[i].type = types[k];
+		jobs[i].repeat = repeat;
 		if (pthread_create(&tid[i], NULL, run_job, &jobs[i]) != 0) {
 			fprintf(stderr, "spf-check: pthread_create failed\n");
 			exit(2);
@@ -157,7 +167,7 @@ do_query(struct kn_dns *dns, const char *type, const char *name,
 			agree = false;
 	}
 	kn_jw_obj(w);
-	put_answer(w, &jobs[0].a, jobs[0].rc);
+	put_answer(w, &jobs[0].a, jobs[0].rc, jobs[0].err);
 	kn_jw_key(w, "threads");
 	kn_jw_int(w, threads);
 	kn_jw_key(w, "agree");
@@ -210,7 +220,7 @@ usage(void)
 	    "[-t MS] [-b QUERIES] [-H] [-R RECEIVER] [-n NOW] IP HELO "
 	    "MAILFROM\n"
 	    "       spf-check [-r ADDR@PORT] [-a ANCHOR] [-t MS] "
-	    "[-j THREADS] -q TYPE NAME\n");
+	    "[-j THREADS] [-c COUNT] -q TYPE NAME\n");
 	exit(2);
 }
 
@@ -224,10 +234,10 @@ main(int argc, char **argv)
 	struct kn_jw w;
 	const char *resolver = NULL, *anchor = NULL, *qtype = NULL;
 	enum kn_spf_identity id = KN_SPF_MAILFROM;
-	int ch, threads = 1, timeout = 0, rc;
+	int ch, threads = 1, repeat = 1, timeout = 0, rc;
 
 	memset(&req, 0, sizeof(req));
-	while ((ch = getopt(argc, argv, "a:b:Hj:n:q:r:R:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "a:b:c:Hj:n:q:r:R:t:")) != -1) {
 		switch (ch) {
 		case 'a':
 			anchor = optarg;
@@ -235,6 +245,9 @@ main(int argc, char **argv)
 		case 'b':
 			budget.max = (unsigned)strtoul(optarg, NULL, 10);
 			req.budget = &budget;
+			break;
+		case 'c':
+			repeat = (int)strtol(optarg, NULL, 10);
 			break;
 		case 'H':
 			id = KN_SPF_HELO;
@@ -273,7 +286,7 @@ main(int argc, char **argv)
 	kn_buf_init(&out, 1 << 20);
 	kn_jw_init(&w, &out);
 	if (qtype != NULL)
-		rc = do_query(dns, qtype, argv[0], threads, &w);
+		rc = do_query(dns, qtype, argv[0], threads, repeat, &w);
 	else {
 		req.ip = argv[0];
 		req.helo = argv[1];
