@@ -328,6 +328,7 @@ kn_spf_expand(struct kn_buf *out, const struct kn_spf_macros *m,
 			reverse = true;
 			i++;
 		}
+		delims[0] = '\0';
 		while (i < len && is_delim((unsigned char)s[i])) {
 			if (nd + 1 < sizeof(delims) &&
 			    strchr(delims, s[i]) == NULL)
