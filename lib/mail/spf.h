@@ -133,7 +133,7 @@ struct kn_spf_record {
 	size_t			 n;
 	struct kn_slice		 redirect;	/* len 0: none */
 	struct kn_slice		 exp;		/* len 0: none */
-	size_t			 dns_terms;	/* include, a, mx, ptr, exists */
+	size_t			 dns_terms;	/* include a mx ptr exists */
 };
 
 /*
