@@ -824,7 +824,8 @@ resinfo(struct cur *c, struct kn_authres *ar, struct kn_buf *v)
 		return rc;
 	if ((rc = skip_cfws(c)) != 0)
 		return rc;
-	if (m.len == 4 && strncasecmp(m.ptr, "none", 4) == 0 && at_end(c)) {
+	if (m.len == 4 && strncasecmp(m.ptr, "none", 4) == 0 &&
+	    (at_end(c) || peek(c, ';'))) {
 		if (ar->nresults > 0)
 			return perr(c, "\"none\" among results");
 		ar->none = true;

@@ -1354,6 +1354,7 @@ kn_dmarc_eval(struct kn_dmarc *d, struct kn_dmarc_verdict *v,
 
 	memset(v, 0, sizeof(*v));
 	v->mode = d->mode;
+	v->policy = KN_DMARC_POLICY_NONE;
 	memset(&e, 0, sizeof(e));
 	e.d = d;
 	e.v = v;
