@@ -16,7 +16,7 @@
 #define SEC "RFC 8601 section 2.2"
 #define LINE_MAX_COLS 78	/* RFC 5322 section 2.1.1 */
 #define FIELD_NAME_COLS 24	/* "Authentication-Results: " */
-#define ENCODE_MAX_VALUE 900	/* a value stays under the 998 limit */
+#define LINE_HARD_MAX 998	/* RFC 5322 section 2.1.1 */
 
 /* ------------------------------------------------------------ chars */
 
@@ -493,12 +493,60 @@ utf8_cut(const char *s, size_t max)
 	return n;
 }
 
-/* value = token / quoted-string; an address may stand as it is. */
-static void
-put_value(struct kn_buf *b, const char *v, size_t n, bool addr)
+/* RFC 8187 attr-char: left as is in an ext-value. */
+static bool
+is_attrc(unsigned char c)
+{
+	return is_letdig(c) || (c != 0 && strchr("!#$&+-.^_`|~", c) != NULL);
+}
+
+/*
+ * Where the value part of an RFC 8187 ext-value in UTF-8 starts
+ * ("UTF-8'" [ language ] "'"), or 0 when v is not one.
+ */
+static size_t
+ext_start(const char *v, size_t n)
 {
 	size_t i;
 
+	if (n < 7 || strncasecmp(v, "UTF-8'", 6) != 0)
+		return 0;
+	for (i = 6; i < n && v[i] != '\''; i++) {
+		if (!is_letdig((unsigned char)v[i]) && v[i] != '-')
+			return 0;
+	}
+	return i < n ? i + 1 : 0;
+}
+
+/*
+ * value = token / quoted-string; an address may stand as it is; without
+ * utf8, non-ASCII text (or text that would read as one) is an RFC 8187
+ * ext-value, itself a token.
+ */
+static void
+put_value(struct kn_buf *b, const char *v, size_t n, bool addr, bool utf8)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	bool ascii = true;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if ((unsigned char)v[i] >= 0x80)
+			ascii = false;
+	}
+	if (!utf8 && (!ascii || ext_start(v, n) > 0)) {
+		kn_buf_puts(b, "UTF-8''");
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)v[i];
+			char enc[3] = { '%', hex[c >> 4], hex[c & 15] };
+
+			if (is_attrc(c))
+				kn_buf_putn(b, v + i, 1);
+			else
+				kn_buf_putn(b, enc, 3);
+		}
+		return;
+	}
 	if (valid_token(v, n) || (addr && valid_addr(v, n))) {
 		kn_buf_putn(b, v, n);
 		return;
@@ -510,6 +558,50 @@ put_value(struct kn_buf *b, const char *v, size_t n, bool addr)
 		kn_buf_putn(b, v + i, 1);
 	}
 	kn_buf_puts(b, "\"");
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int
+kn_authres_ext_decode(struct kn_buf *out, const char *v)
+{
+	size_t start = out->len, i = ext_start(v, strlen(v));
+
+	if (i == 0)
+		return kn_buf_addstr(out, v);
+	for (; v[i] != '\0'; i++) {
+		int hi, lo;
+		char c;
+
+		if (v[i] != '%') {
+			kn_buf_putn(out, v + i, 1);
+			continue;
+		}
+		if ((hi = hexval(v[i + 1])) < 0 || (lo = hexval(v[i + 2])) < 0)
+			return kn_err_set(KN_ERR_INVAL, "authres", "a bad "
+			    "percent-escape in an ext-value (RFC 8187 section "
+			    "3.2)");
+		c = (char)(hi << 4 | lo);
+		kn_buf_putn(out, &c, 1);
+		i += 2;
+	}
+	if (out->failed)
+		return kn_err_set(KN_ERR_TOOBIG, "authres", "a decoded value "
+		    "does not fit");
+	if (!kn_valid_utf8(out->data + start, out->len - start))
+		return kn_err_set(KN_ERR_INVAL, "authres", "an ext-value that "
+		    "is not UTF-8 once decoded (RFC 8187 section 3.2)");
+	return 0;
 }
 
 /* Writes one item after a space, or after a fold when it would not fit. */
@@ -568,10 +660,17 @@ kn_authres_encode(struct kn_buf *b, const struct kn_authres *ar,
 			put_item(&o, item.data, item.len);
 		}
 		if (r->reason != NULL) {
-			kn_buf_reset(&item);
-			kn_buf_puts(&item, "reason=");
-			put_value(&item, r->reason, utf8_cut(r->reason,
-			    ENCODE_MAX_VALUE), false);
+			size_t cut = strlen(r->reason);
+
+			/* A reason is cut to fit a line; nothing else is. */
+			do {
+				cut = utf8_cut(r->reason, cut);
+				kn_buf_reset(&item);
+				kn_buf_puts(&item, "reason=");
+				put_value(&item, r->reason, cut, false,
+				    ar->utf8);
+				cut /= 2;
+			} while (8 + item.len > LINE_HARD_MAX && cut > 0);
 			put_item(&o, item.data, item.len);
 		}
 		for (j = 0; j < r->nprops; j++) {
@@ -579,11 +678,13 @@ kn_authres_encode(struct kn_buf *b, const struct kn_authres *ar,
 
 			kn_buf_reset(&item);
 			kn_buf_putf(&item, "%s.%s=", p->ptype, p->property);
-			put_value(&item, p->value, strlen(p->value), true);
-			if (item.failed) {
+			put_value(&item, p->value, strlen(p->value), true,
+			    ar->utf8);
+			if (item.failed || 8 + item.len > LINE_HARD_MAX) {
 				rc = kn_err_set(KN_ERR_TOOBIG, "authres",
-				    "%s.%s is too long", p->ptype,
-				    p->property);
+				    "%s.%s is too long for one line of a "
+				    "header field (RFC 5322 section 2.1.1)",
+				    p->ptype, p->property);
 				goto out;
 			}
 			put_item(&o, item.data, item.len);

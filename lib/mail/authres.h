@@ -13,12 +13,18 @@
  *                policy.organization (the registered name, UTF-8)
  *
  * Values are a token when they can be, a local-part@domain as is, and a
- * quoted-string otherwise.  The organization's name may be Japanese: it is
- * written as UTF-8 inside a quoted-string, as RFC 6532 section 3.2 allows
- * (qtext =/ UTF8-non-ascii) for the internationalized mail RFC 8616 brings
- * to this field; the corporate number is the ASCII identifier for readers
- * that cannot take UTF-8 headers.  RFC 2047 encoded-words are not used:
- * they are not allowed inside a quoted-string (RFC 2047 section 5).
+ * quoted-string otherwise.  A value with non-ASCII characters - the
+ * organization's name is usually Japanese - is written by default as an
+ * RFC 8187 ext-value, UTF-8'' followed by the percent-encoded UTF-8
+ * bytes, which is an RFC 2045 token: every A-R reader takes it, and
+ * kn_authres_ext_decode() turns it back into text.  RFC 6532 section 3.2
+ * would allow the UTF-8 itself inside a quoted-string, as internationalized
+ * mail (RFC 8616) does, but readers in the field refuse that and with it
+ * the whole field (python3-authres, behind the dkimpy and pyspf milters,
+ * takes ASCII qtext only), so raw UTF-8 is written only when asked for
+ * (kn_authres.utf8).  RFC 2047 encoded-words are not used: they may not
+ * stand inside a quoted-string (RFC 2047 section 5).  The corporate number
+ * is the ASCII identifier either way.
  *
  * Reading: kn_authres_parse() turns a field value into typed results with
  * the RFC 8601 section 2.2 grammar (CFWS and nested comments anywhere the
@@ -43,8 +49,10 @@
 #define KN_AUTHRES_MAX_PROPS	16		/* propspec per resinfo */
 #define KN_AUTHRES_MAX_VALUE	1024		/* bytes of one value */
 #define KN_AUTHRES_MAX_DEPTH	16		/* comment nesting */
-#define KN_AUTHRES_MAX_NAME	256		/* characters of an
-						   organization's name */
+#define KN_AUTHRES_MAX_NAME	100		/* characters of an
+						   organization's name (100
+						   kanji percent-encoded
+						   fit one line of 998) */
 
 struct kn_authres_prop {
 	char	*ptype;		/* lowercased: header, smtp, policy, body */
@@ -66,6 +74,10 @@ struct kn_authres {
 	char			 *authserv_id;
 	int			  version;	/* authres-version; 1 */
 	bool			  none;		/* "; none" */
+	bool			  utf8;		/* write non-ASCII values as
+						   UTF-8 quoted-strings
+						   (RFC 6532), not RFC 8187
+						   ext-values */
 	struct kn_authres_result *results;
 	size_t			  nresults;
 	size_t			  cap;
@@ -146,6 +158,14 @@ int	kn_authres_parse(struct kn_authres *out, const char *value,
  */
 bool	kn_authres_is_ours(const char *value, size_t len,
 	    const char *authserv_id);
+
+/*
+ * Appends value as text to out: an RFC 8187 ext-value (charset UTF-8,
+ * any language tag) decoded, anything else as it is.  Returns 0,
+ * KN_ERR_INVAL for a bad percent-escape, another charset or bytes that
+ * are not UTF-8, or KN_ERR_TOOBIG.
+ */
+int	kn_authres_ext_decode(struct kn_buf *out, const char *value) KN_WUR;
 
 /* The idx-th result of method (lowercase), or NULL. */
 const struct kn_authres_result *kn_authres_find(const struct kn_authres *ar,

@@ -51,6 +51,7 @@ rewrite(struct kn_buf *out, const struct kn_authres *ar)
 	int rc;
 
 	kn_authres_init(&w);
+	w.utf8 = true;	/* values as they were, not as ext-values */
 	if ((rc = kn_authres_set_id(&w, ar->authserv_id)) != 0)
 		goto out;
 	for (i = 0; i < ar->nresults; i++) {
@@ -64,6 +65,12 @@ rewrite(struct kn_buf *out, const struct kn_authres *ar)
 		    x->reason)) != 0)
 			goto out;
 		for (j = 0; j < x->nprops; j++) {
+			struct kn_buf t;
+
+			/* Decoding any value is safe. */
+			kn_buf_init(&t, KN_AUTHRES_MAX_VALUE);
+			(void)kn_authres_ext_decode(&t, x->props[j].value);
+			kn_buf_cleanup(&t);
 			if ((rc = kn_authres_add_prop(r, x->props[j].ptype,
 			    x->props[j].property, x->props[j].value)) != 0)
 				goto out;

@@ -14,6 +14,9 @@
 
 #define ORG_NAME "株式会社角印商事"
 #define ORG_NUMBER "4011001099001"
+/* ORG_NAME as an RFC 8187 ext-value. */
+#define ORG_EXT "UTF-8''%E6%A0%AA%E5%BC%8F%E4%BC%9A%E7%A4%BE" \
+	"%E8%A7%92%E5%8D%B0%E5%95%86%E4%BA%8B"
 
 /* A parsed field in one line, to compare against a table. */
 static char *
@@ -94,7 +97,7 @@ test_emit(void **state)
 	    " dmarc=pass header.from=kakuin.co.jp policy.dmarc=none;"
 	    " kakuin-mark=pass reason=\"the registry verified kakuin.co.jp\""
 	    " header.from=kakuin.co.jp policy.corporate-number=4011001099001"
-	    " policy.organization=\"" ORG_NAME "\"");
+	    " policy.organization=" ORG_EXT);
 	/* What we write, we read back the same. */
 	assert_int_equal(kn_authres_parse(&back, b.data, b.len), 0);
 	s = show(&back);
@@ -106,10 +109,13 @@ test_emit(void **state)
 	    "|kakuin-mark=pass reason<the registry verified kakuin.co.jp>"
 	    " header.from<kakuin.co.jp>"
 	    " policy.corporate-number<4011001099001>"
-	    " policy.organization<" ORG_NAME ">");
+	    " policy.organization<" ORG_EXT ">");
 	free(s);
-	assert_string_equal(kn_authres_prop(kn_authres_find(&back,
-	    "kakuin-mark", 0), "policy", "organization"), ORG_NAME);
+	kn_buf_reset(&b);
+	assert_int_equal(kn_authres_ext_decode(&b, kn_authres_prop(
+	    kn_authres_find(&back, "kakuin-mark", 0), "policy",
+	    "organization")), 0);
+	assert_string_equal(b.data, ORG_NAME);
 	assert_null(kn_authres_find(&back, "kakuin-mark", 1));
 	assert_null(kn_authres_prop(kn_authres_find(&back, "dkim", 0),
 	    "header", "i"));
@@ -128,11 +134,22 @@ test_emit(void **state)
 	    " reason=\"the registry verified kakuin.co.jp\""
 	    "\r\n\theader.from=kakuin.co.jp"
 	    " policy.corporate-number=4011001099001"
-	    "\r\n\tpolicy.organization=\"" ORG_NAME "\"");
+	    "\r\n\tpolicy.organization=" ORG_EXT);
 	assert_int_equal(kn_authres_parse(&back, b.data, b.len), 0);
 	s = show(&back);
-	assert_non_null(strstr(s, "policy.organization<" ORG_NAME ">"));
+	assert_non_null(strstr(s, "policy.organization<" ORG_EXT ">"));
 	free(s);
+	kn_authres_cleanup(&back);
+
+	/* Asked for UTF-8 (RFC 6532): the name in a quoted-string. */
+	ar.utf8 = true;
+	kn_buf_reset(&b);
+	assert_int_equal(kn_authres_encode(&b, &ar, NULL), 0);
+	assert_non_null(strstr(b.data, " policy.corporate-number="
+	    "4011001099001 policy.organization=\"" ORG_NAME "\""));
+	assert_int_equal(kn_authres_parse(&back, b.data, b.len), 0);
+	assert_string_equal(kn_authres_prop(kn_authres_find(&back,
+	    "kakuin-mark", 0), "policy", "organization"), ORG_NAME);
 	kn_authres_cleanup(&back);
 	kn_authres_cleanup(&ar);
 
@@ -166,6 +183,7 @@ test_emit_quoting(void **state)
 
 	(void)state;
 	kn_authres_init(&ar);
+	ar.utf8 = true;
 	assert_int_equal(kn_authres_set_id(&ar, "mx.kakuin.example"), 0);
 	/* Quotes and backslashes in a name become quoted-pairs. */
 	assert_int_equal(kn_authres_add_mark(&ar, "pass", "kakuin.co.jp",
@@ -191,6 +209,77 @@ test_emit_quoting(void **state)
 	    "a \"quoted\" reason");
 	assert_string_equal(kn_authres_prop(kn_authres_find(&back, "x-local",
 	    0), "policy", "note"), "semi;colon (paren)");
+	kn_authres_cleanup(&back);
+
+	/* ASCII (the default): the same name as an ext-value. */
+	ar.utf8 = false;
+	kn_buf_reset(&b);
+	assert_int_equal(kn_authres_encode(&b, &ar, NULL), 0);
+	assert_non_null(strstr(b.data, " policy.organization=UTF-8''"
+	    "%E6%A0%AA%E5%BC%8F%E4%BC%9A%E7%A4%BE%22%E8%A7%92%E5%8D%B0%22%5C"
+	    "%E5%95%86%E4%BA%8B;"));
+	assert_int_equal(kn_authres_parse(&back, b.data, b.len), 0);
+	kn_buf_reset(&b);
+	assert_int_equal(kn_authres_ext_decode(&b, kn_authres_prop(
+	    kn_authres_find(&back, "kakuin-mark", 0), "policy",
+	    "organization")), 0);
+	assert_string_equal(b.data, "株式会社\"角印\"\\商事");
+	kn_authres_cleanup(&back);
+	kn_authres_cleanup(&ar);
+	kn_buf_cleanup(&b);
+}
+
+static void
+test_ext_value(void **state)
+{
+	static const struct {
+		const char	*in;
+		int		 want_rc;
+		const char	*want;
+	} tab[] = {
+		{ "UTF-8''%E8%A7%92%E5%8D%B0", 0, "角印" },
+		{ "utf-8'ja'%E8%A7%92-a.b", 0, "角-a.b" },
+		{ "UTF-8''", 0, "" },
+		{ "plain-token", 0, "plain-token" },
+		{ "UTF-8'", 0, "UTF-8'" },		/* not an ext-value */
+		{ "UTF-8'j a'x", 0, "UTF-8'j a'x" },	/* nor this */
+		{ "UTF-8''%E8%A7", KN_ERR_INVAL, "not UTF-8 once decoded" },
+		{ "UTF-8''%C0%AF", KN_ERR_INVAL, "not UTF-8" },	/* overlong */
+		{ "UTF-8''%G0", KN_ERR_INVAL, "bad percent-escape" },
+		{ "UTF-8''%4", KN_ERR_INVAL, "bad percent-escape" },
+		{ "UTF-8''%", KN_ERR_INVAL, "bad percent-escape" },
+	};
+	struct kn_authres ar, back;
+	struct kn_authres_result *r;
+	struct kn_buf b;
+	size_t i;
+	int rc;
+
+	(void)state;
+	kn_buf_init(&b, 4096);
+	for (i = 0; i < NITEMS(tab); i++) {
+		kn_buf_reset(&b);
+		rc = kn_authres_ext_decode(&b, tab[i].in);
+		CHECK_INT(tab[i].in, rc, tab[i].want_rc);
+		if (rc == 0)
+			CHECK_STR(tab[i].in, b.data, tab[i].want);
+		else
+			CHECK_HAS(tab[i].in, kn_err_get()->msg, tab[i].want);
+	}
+	/* ASCII text that reads as an ext-value is encoded too. */
+	kn_authres_init(&ar);
+	assert_int_equal(kn_authres_set_id(&ar, "mx.kakuin.example"), 0);
+	assert_int_equal(kn_authres_add(&ar, &r, "x", "pass", NULL), 0);
+	assert_int_equal(kn_authres_add_prop(r, "p", "q", "utf-8''%41"), 0);
+	kn_buf_reset(&b);
+	assert_int_equal(kn_authres_encode(&b, &ar, NULL), 0);
+	assert_string_equal(b.data, " mx.kakuin.example; x=pass "
+	    "p.q=UTF-8''utf-8%27%27%2541");
+	assert_int_equal(kn_authres_parse(&back, b.data, b.len), 0);
+	kn_buf_reset(&b);
+	assert_int_equal(kn_authres_ext_decode(&b, back.results[0].props[0].
+	    value), 0);
+	assert_string_equal(b.data, "utf-8''%41");
 	kn_authres_cleanup(&back);
 	kn_authres_cleanup(&ar);
 	kn_buf_cleanup(&b);
@@ -268,14 +357,16 @@ test_emit_refused(void **state)
 	    ORG_NUMBER, ORG_NAME, NULL), KN_ERR_INVAL);
 	assert_int_equal(kn_authres_add_mark(&ar, "pass", "kakuin.co.jp",
 	    ORG_NUMBER, "", NULL), KN_ERR_INVAL);
-	longname = malloc(3 * 257 + 1);
+	longname = malloc(3 * (KN_AUTHRES_MAX_NAME + 1) + 1);
 	assert_non_null(longname);
-	for (i = 0; i < 257; i++)
+	for (i = 0; i <= KN_AUTHRES_MAX_NAME; i++)
 		memcpy(longname + 3 * i, "角", 3);
-	longname[3 * 257] = '\0';
+	longname[3 * (KN_AUTHRES_MAX_NAME + 1)] = '\0';
 	assert_int_equal(kn_authres_add_mark(&ar, "pass", "kakuin.co.jp",
 	    ORG_NUMBER, longname, NULL), KN_ERR_INVAL);
-	longname[3 * 256] = '\0';	/* 256 characters fit */
+	assert_non_null(strstr(kn_err_get()->msg, "1 to 100 characters"));
+	/* 100 characters fit, percent-encoded, on one line. */
+	longname[3 * KN_AUTHRES_MAX_NAME] = '\0';
 	assert_int_equal(kn_authres_add_mark(&ar, "pass", "kakuin.co.jp",
 	    ORG_NUMBER, longname, NULL), 0);
 	free(longname);
@@ -570,6 +661,7 @@ main(void)
 		cmocka_unit_test(test_emit),
 		cmocka_unit_test(test_emit_quoting),
 		cmocka_unit_test(test_emit_refused),
+		cmocka_unit_test(test_ext_value),
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_parse_caps),
 		cmocka_unit_test(test_is_ours),
