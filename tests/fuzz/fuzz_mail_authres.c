@@ -69,7 +69,8 @@ rewrite(struct kn_buf *out, const struct kn_authres *ar)
 
 			/* Decoding any value is safe. */
 			kn_buf_init(&t, KN_AUTHRES_MAX_VALUE);
-			(void)kn_authres_ext_decode(&t, x->props[j].value);
+			if (kn_authres_ext_decode(&t, x->props[j].value) != 0)
+				kn_err_clear();
 			kn_buf_cleanup(&t);
 			if ((rc = kn_authres_add_prop(r, x->props[j].ptype,
 			    x->props[j].property, x->props[j].value)) != 0)
