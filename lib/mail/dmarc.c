@@ -1319,7 +1319,7 @@ policy_sentence(struct eval *e, const struct kn_dmarc_record *r)
 	const char *pol = kn_dmarc_policy_name(v->requested);
 
 	if (strcmp(v->policy_tag, "np") == 0)
-		say(v, "the From domain %s does not exist (NXDOMAIN) and %s%s "
+		say(v, "the From domain %s does not exist (NXDOMAIN), %s%s "
 		    "publishes np=%s for non-existent subdomains", e->from,
 		    e->psd_policy ? "the public suffix domain " : "",
 		    v->policy_domain, pol);

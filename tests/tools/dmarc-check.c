@@ -1,12 +1,15 @@
 /*
  * dmarc-check.c - test-only program: one DMARC verdict through lib/mail
  * against a real resolver, printed as JSON with the Authentication-Results
- * field kakuin would write for it.  The end-to-end tests drive it against
- * unbound on loopback (tests/e2e/test_mail_dmarc.py).
+ * field kakuin would write for it (with --mark, also a kakuin-mark=pass
+ * result for that corporate number and name, to check its encoding).
+ * The end-to-end tests drive it against unbound on loopback
+ * (tests/e2e/test_mail_dmarc.py).
  *
  *   dmarc-check [--rfc7489 | --rfc9989] [--resolver ADDR@PORT]
  *       [--psl FILE] --from DOMAIN [--dkim DOMAIN:pass|fail]...
  *       [--mailfrom DOMAIN] [--helo DOMAIN] [--spf RESULT] [--sample N]
+ *       [--mark NUMBER:NAME]
  *   dmarc-check [--rfc7489 | --rfc9989] [--resolver ADDR@PORT]
  *       --org DOMAIN
  *
@@ -33,7 +36,7 @@ usage(void)
 	fprintf(stderr, "usage: dmarc-check [--rfc7489|--rfc9989] "
 	    "[--resolver ADDR@PORT] [--psl FILE] --from DOMAIN "
 	    "[--dkim DOMAIN:pass|fail]... [--mailfrom DOMAIN] [--helo DOMAIN] "
-	    "[--spf RESULT] [--sample N]\n"
+	    "[--spf RESULT] [--sample N] [--mark NUMBER:NAME]\n"
 	    "       dmarc-check [--rfc7489|--rfc9989] [--resolver ADDR@PORT] "
 	    "--org DOMAIN\n");
 	return 2;
@@ -66,8 +69,10 @@ record_json(struct kn_jw *w, const struct kn_dmarc_record *r)
 }
 
 static int
-verdict_json(struct kn_buf *b, const struct kn_dmarc_verdict *v)
+verdict_json(struct kn_buf *b, const struct kn_dmarc_verdict *v,
+    char *mark)
 {
+	char *name = NULL;
 	struct kn_authres ar;
 	struct kn_buf arb;
 	struct kn_jw w;
@@ -77,11 +82,20 @@ verdict_json(struct kn_buf *b, const struct kn_dmarc_verdict *v)
 	/* The field kakuin writes for this verdict. */
 	kn_authres_init(&ar);
 	kn_buf_init(&arb, 1 << 16);
-	if ((rc = kn_authres_set_id(&ar, "mx.kakuin.example")) != 0 ||
-	    (rc = kn_authres_add_dmarc(&ar, kn_dmarc_result_name(v->result),
-	    v->from_domain[0] ? v->from_domain : NULL,
-	    kn_dmarc_policy_name(v->policy), v->reason)) != 0 ||
-	    (rc = kn_authres_encode(&arb, &ar, "\r\n\t")) != 0) {
+	rc = kn_authres_set_id(&ar, "mx.kakuin.example");
+	if (rc == 0)
+		rc = kn_authres_add_dmarc(&ar, kn_dmarc_result_name(v->result),
+		    v->from_domain[0] ? v->from_domain : NULL,
+		    kn_dmarc_policy_name(v->policy), v->reason);
+	if (rc == 0 && mark != NULL) {
+		if ((name = strchr(mark, ':')) != NULL)
+			*name++ = '\0';
+		rc = kn_authres_add_mark(&ar, "pass", v->from_domain, mark,
+		    name, "test mark");
+	}
+	if (rc == 0)
+		rc = kn_authres_encode(&arb, &ar, "\r\n\t");
+	if (rc != 0) {
 		fprintf(stderr, "dmarc-check: Authentication-Results: %s\n",
 		    kn_err_msg(rc));
 		kn_authres_cleanup(&ar);
@@ -148,6 +162,7 @@ main(int argc, char **argv)
 		{ "spf", required_argument, NULL, 's' },
 		{ "sample", required_argument, NULL, 'n' },
 		{ "org", required_argument, NULL, 'o' },
+		{ "mark", required_argument, NULL, 'M' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kn_dmarc_dkim dkim[MAX_DKIM];
@@ -159,6 +174,7 @@ main(int argc, char **argv)
 	enum kn_dmarc_mode mode = KN_DMARC_RFC9989;
 	const char *resolver = getenv("KAKUIN_RESOLVER"), *psl = NULL;
 	const char *org = NULL;
+	char *mark = NULL;
 	char out[KN_DMARC_DOMAIN_MAX + 1], *colon;
 	int64_t n;
 	int ch, rc, status = 1;
@@ -210,6 +226,9 @@ main(int argc, char **argv)
 		case 'o':
 			org = optarg;
 			break;
+		case 'M':
+			mark = optarg;
+			break;
 		default:
 			return usage();
 		}
@@ -234,7 +253,7 @@ main(int argc, char **argv)
 	} else if ((rc = kn_dmarc_eval(d, &v, &in)) != 0)
 		fprintf(stderr, "dmarc-check: %s\n", kn_err_msg(rc));
 	else {
-		if (verdict_json(&b, &v) == 0) {
+		if (verdict_json(&b, &v, mark) == 0) {
 			printf("%s\n", b.data);
 			status = 0;
 		}
