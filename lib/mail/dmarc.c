@@ -367,6 +367,84 @@ tag_name_len(struct kn_slice t)
 
 #define SHOW(s) (int)((s).len > 40 ? 40 : (s).len), (s).ptr
 
+/*
+ * Applies one tag (not the first, v=DMARC1) to *r.  An invalid p, sp or
+ * np is noted in policy_err, for the rua fallback at the end.
+ */
+static int
+apply_tag(struct kn_dmarc_record *r, bool *have_p, char *policy_err,
+    size_t errlen, struct kn_slice name, struct kn_slice val,
+    enum kn_dmarc_mode mode)
+{
+	bool r9989 = mode == KN_DMARC_RFC9989;
+	enum kn_dmarc_policy *pp;
+	bool *strict;
+	uint32_t pct;
+
+	if (ieq(name, "v"))
+		return kn_err_set(KN_ERR_INVAL, "dmarc", "v must be the "
+		    "first tag and appear once (%s)", sec_tags(mode));
+	if (ieq(name, "p") || ieq(name, "sp") || (r9989 && ieq(name, "np"))) {
+		pp = ieq(name, "p") ? &r->p : ieq(name, "sp") ? &r->sp : &r->np;
+		if (ieq(name, "p"))
+			*have_p = true;
+		if (parse_request(pp, val) != 0 && policy_err[0] == '\0')
+			snprintf(policy_err, errlen, "%.*s=%.*s is not none, "
+			    "quarantine or reject", SHOW(name), SHOW(val));
+		return 0;
+	}
+	if (ieq(name, "adkim") || ieq(name, "aspf")) {
+		strict = ieq(name, "adkim") ? &r->adkim_strict :
+		    &r->aspf_strict;
+		if (!ieq(val, "r") && !ieq(val, "s"))
+			return kn_err_set(KN_ERR_INVAL, "dmarc", "%.*s=%.*s is "
+			    "not r (relaxed) or s (strict) (%s)", SHOW(name),
+			    SHOW(val), sec_tags(mode));
+		*strict = ieq(val, "s");
+		return 0;
+	}
+	if (r9989 && ieq(name, "psd")) {
+		if (!ieq(val, "y") && !ieq(val, "n") && !ieq(val, "u"))
+			return kn_err_set(KN_ERR_INVAL, "dmarc", "psd=%.*s is "
+			    "not y, n or u (RFC 9989 section 4.7)", SHOW(val));
+		r->psd = (char)(val.ptr[0] | 0x20);
+		return 0;
+	}
+	if (r9989 && ieq(name, "t")) {
+		if (!ieq(val, "y") && !ieq(val, "n"))
+			return kn_err_set(KN_ERR_INVAL, "dmarc", "t=%.*s is "
+			    "not y or n (RFC 9989 section 4.7)", SHOW(val));
+		r->testing = ieq(val, "y");
+		return 0;
+	}
+	if (!r9989 && ieq(name, "pct")) {
+		if (parse_uint(&pct, val, 3, 100) != 0)
+			return kn_err_set(KN_ERR_INVAL, "dmarc", "pct=%.*s is "
+			    "not a whole number from 0 to 100 (RFC 7489 "
+			    "section 6.3)", SHOW(val));
+		r->pct = (int)pct;
+		return 0;
+	}
+	if (!r9989 && ieq(name, "ri")) {
+		if (parse_uint(&r->ri, val, 10, UINT32_MAX) != 0)
+			return kn_err_set(KN_ERR_INVAL, "dmarc", "ri=%.*s is "
+			    "not a 32-bit number of seconds (RFC 7489 section "
+			    "6.3)", SHOW(val));
+		return 0;
+	}
+	if (!r9989 && ieq(name, "rf"))
+		return parse_rf(r->rf, val);
+	if (ieq(name, "fo"))
+		return parse_fo(&r->fo, val, mode);
+	if (ieq(name, "rua"))
+		return parse_uris(r->rua, &r->nrua, val, "rua", mode);
+	if (ieq(name, "ruf"))
+		return parse_uris(r->ruf, &r->nruf, val, "ruf", mode);
+	/* Any other tag is unknown here and ignored. */
+	return 0;
+}
+
+
 int
 kn_dmarc_record_parse(struct kn_dmarc_record *out, const char *txt,
     size_t len, enum kn_dmarc_mode mode)
@@ -467,88 +545,9 @@ kn_dmarc_record_parse(struct kn_dmarc_record *out, const char *txt,
 			goto out;
 		}
 		names[ntags++] = name;
-		if (ntags == 1)
-			;	/* v=DMARC1, checked above */
-		else if (ieq(name, "v")) {
-			rc = kn_err_set(KN_ERR_INVAL, "dmarc", "v must be the "
-			    "first tag and appear once (%s)", sec_tags(mode));
+		if (ntags > 1 && (rc = apply_tag(&r, &have_p, policy_err,
+		    sizeof(policy_err), name, val, mode)) != 0)
 			goto out;
-		} else if (ieq(name, "p") || ieq(name, "sp") ||
-		    (r9989 && ieq(name, "np"))) {
-			enum kn_dmarc_policy *pp = ieq(name, "p") ? &r.p :
-			    ieq(name, "sp") ? &r.sp : &r.np;
-
-			if (ieq(name, "p"))
-				have_p = true;
-			if (parse_request(pp, val) != 0 &&
-			    policy_err[0] == '\0')
-				snprintf(policy_err, sizeof(policy_err),
-				    "%.*s=%.*s is not none, quarantine or "
-				    "reject", SHOW(name), SHOW(val));
-		} else if (ieq(name, "adkim") || ieq(name, "aspf")) {
-			bool *sp = ieq(name, "adkim") ? &r.adkim_strict :
-			    &r.aspf_strict;
-
-			if (ieq(val, "s"))
-				*sp = true;
-			else if (!ieq(val, "r")) {
-				rc = kn_err_set(KN_ERR_INVAL, "dmarc", "%.*s="
-				    "%.*s is not r (relaxed) or s (strict) "
-				    "(%s)", SHOW(name), SHOW(val),
-				    sec_tags(mode));
-				goto out;
-			}
-		} else if (r9989 && ieq(name, "psd")) {
-			if (ieq(val, "y") || ieq(val, "n") || ieq(val, "u"))
-				r.psd = (char)(val.ptr[0] | 0x20);
-			else {
-				rc = kn_err_set(KN_ERR_INVAL, "dmarc",
-				    "psd=%.*s is not y, n or u (RFC 9989 "
-				    "section 4.7)", SHOW(val));
-				goto out;
-			}
-		} else if (r9989 && ieq(name, "t")) {
-			if (ieq(val, "y"))
-				r.testing = true;
-			else if (!ieq(val, "n")) {
-				rc = kn_err_set(KN_ERR_INVAL, "dmarc", "t=%.*s "
-				    "is not y or n (RFC 9989 section 4.7)",
-				    SHOW(val));
-				goto out;
-			}
-		} else if (!r9989 && ieq(name, "pct")) {
-			uint32_t pct;
-
-			if (parse_uint(&pct, val, 3, 100) != 0) {
-				rc = kn_err_set(KN_ERR_INVAL, "dmarc",
-				    "pct=%.*s is not a whole number from 0 to "
-				    "100 (RFC 7489 section 6.3)", SHOW(val));
-				goto out;
-			}
-			r.pct = (int)pct;
-		} else if (!r9989 && ieq(name, "ri")) {
-			if (parse_uint(&r.ri, val, 10, UINT32_MAX) != 0) {
-				rc = kn_err_set(KN_ERR_INVAL, "dmarc",
-				    "ri=%.*s is not a 32-bit number of seconds "
-				    "(RFC 7489 section 6.3)", SHOW(val));
-				goto out;
-			}
-		} else if (!r9989 && ieq(name, "rf")) {
-			if ((rc = parse_rf(r.rf, val)) != 0)
-				goto out;
-		} else if (ieq(name, "fo")) {
-			if ((rc = parse_fo(&r.fo, val, mode)) != 0)
-				goto out;
-		} else if (ieq(name, "rua")) {
-			if ((rc = parse_uris(r.rua, &r.nrua, val, "rua",
-			    mode)) != 0)
-				goto out;
-		} else if (ieq(name, "ruf")) {
-			if ((rc = parse_uris(r.ruf, &r.nruf, val, "ruf",
-			    mode)) != 0)
-				goto out;
-		}
-		/* Any other tag is unknown here and ignored. */
 		if (semi == NULL)
 			break;
 	}
