@@ -431,7 +431,17 @@ test_parse(void **state)
 		    "policy.organization<株式会社\"角印\">" },
 		{ "quoted local-part", "example.com; spf=pass "
 		    "smtp.mailfrom=\"john doe\"@example.net", 0, 0,
-		    "example.com|spf=pass smtp.mailfrom<john doe@example.net>" },
+		    "example.com|spf=pass "
+		    "smtp.mailfrom<john doe@example.net>" },
+		{ "local-part with = / ?", "example.com; spf=pass "
+		    "smtp.mailfrom=a=b/c?d@example.net header.b=abc", 0, 0,
+		    "example.com|spf=pass smtp.mailfrom<a=b/c?d@example.net> "
+		    "header.b<abc>" },
+		{ "quoted local-part with =", "example.com; spf=pass "
+		    "p.q=\"jo=e\"@t", 0, 0,
+		    "example.com|spf=pass p.q<jo=e@t>" },
+		{ "= ends a token", "example.com; x=pass header.b=ab=cd", 0,
+		    KN_ERR_INVAL, "expected ptype.property=value" },
 		{ "address without local-part", "example.com; spf=pass "
 		    "smtp.mailfrom=@example.net", 0, 0,
 		    "example.com|spf=pass smtp.mailfrom<@example.net>" },
