@@ -879,18 +879,15 @@ pvalue(struct cur *c, struct kn_buf *out)
 	}
 	/*
 	 * An address's local-part is a dot-atom, whose atext holds '/', '='
-	 * and '?', which a token does not: the longer run is taken only
-	 * when it holds an '@'.
+	 * and '?', which a token does not.  Unquoted values with those
+	 * (header.b=ab/c+d= as many receivers write it) are read too: after
+	 * a pvalue only CFWS, ';' or the end may follow, so nothing is
+	 * ambiguous.
 	 */
 	st = c->i;
 	while (c->i < c->n && (is_tokenc((unsigned char)c->p[c->i]) ||
 	    is_atext((unsigned char)c->p[c->i]) || c->p[c->i] == '@'))
 		c->i++;
-	if (memchr(c->p + st, '@', c->i - st) == NULL) {
-		c->i = st;
-		while (c->i < c->n && is_tokenc((unsigned char)c->p[c->i]))
-			c->i++;
-	}
 	if (c->i == st && out->len == 0)
 		return perr(c, "a property has no value");
 	if (memchr(c->p + st, '@', c->i - st) != NULL) {
