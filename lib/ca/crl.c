@@ -12,6 +12,7 @@
 
 #include "audit/audit.h"
 #include "base/buf.h"
+#include "base/der.h"
 #include "base/text.h"
 #include "ca/ca_int.h"
 #include "store/db.h"
@@ -41,34 +42,6 @@ kn__reason_code(const char *r)
 			return tab[i].code;
 	}
 	return -1;	/* unspecified: no reasonCode (S/MIME BR 7.2.2) */
-}
-
-/* DER length octets (X.690 section 8.1.3, definite form). */
-static void
-der_len(struct kn_buf *b, size_t n)
-{
-	unsigned char l[9];
-	int k = 0;
-
-	if (n < 0x80) {
-		l[0] = (unsigned char)n;
-		kn_buf_putn(b, l, 1);
-		return;
-	}
-	while (n > 0) {
-		l[8 - k++] = n & 0xff;
-		n >>= 8;
-	}
-	l[8 - k] = (unsigned char)(0x80 | k);
-	kn_buf_putn(b, l + 8 - k, (size_t)k + 1);
-}
-
-static void
-der_tlv(struct kn_buf *b, unsigned char tag, const void *p, size_t n)
-{
-	kn_buf_putn(b, &tag, 1);
-	der_len(b, n);
-	kn_buf_putn(b, p, n);
 }
 
 /*
@@ -161,7 +134,7 @@ put_entry(struct kn_buf *b, const char *hex, const char *when,
 		i += sizeof(head);
 		e[i++] = (unsigned char)code;
 	}
-	der_tlv(b, 0x30, e, i);
+	kn_der_tlv(b, 0x30, e, i);
 	return b->failed ? KN_ERR_TOOBIG : 0;
 bad:
 	return kn_err_set(KN_ERR_INTERNAL, NULL, "bad serial %s", hex);
@@ -228,14 +201,14 @@ splice(struct kn_buf *out, const unsigned char *crl, size_t crllen,
 	}
 	kn_buf_putn(&nt, p, off);
 	if (entries->len > 0)
-		der_tlv(&nt, 0x30, entries->data, entries->len);
+		kn_der_tlv(&nt, 0x30, entries->data, entries->len);
 	kn_buf_putn(&nt, p + off, tbsl - off);
 	if (nt.failed) {
 		rc = KN_ERR_TOOBIG;
 		goto out;
 	}
 	kn_buf_reset(out);
-	der_tlv(out, 0x30, nt.data, nt.len);	/* the new TBSCertList */
+	kn_der_tlv(out, 0x30, nt.data, nt.len);	/* the new TBSCertList */
 	if ((md = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(md, NULL, kn__md_for(key), NULL, key) != 1 ||
 	    EVP_DigestSign(md, NULL, &siglen, (unsigned char *)out->data,
@@ -248,10 +221,10 @@ splice(struct kn_buf *out, const unsigned char *crl, size_t crllen,
 	}
 	sig[0] = 0;	/* no unused bits in the BIT STRING */
 	kn_buf_putn(out, alg, algh + algl);
-	der_tlv(out, 0x03, sig, siglen + 1);
+	kn_der_tlv(out, 0x03, sig, siglen + 1);
 	/* Wrap TBS + algorithm + signature in the outer SEQUENCE. */
 	kn_buf_reset(&nt);
-	der_tlv(&nt, 0x30, out->data, out->len);
+	kn_der_tlv(&nt, 0x30, out->data, out->len);
 	if (nt.failed || out->failed) {
 		rc = KN_ERR_TOOBIG;
 		goto out;

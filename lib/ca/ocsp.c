@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 
+#include "base/der.h"
 #include "base/jsonw.h"
 #include "base/text.h"
 #include "ca/ca_int.h"
@@ -453,43 +454,89 @@ ix_find(struct kn_db *db, OCSP_CERTID *id)
 	return 0;
 }
 
-/* "2026-11-21T19:58:14Z" as an ASN1_GENERALIZEDTIME. */
-static ASN1_GENERALIZEDTIME *
-gtime(const char *iso)
+/* The status of serial as CA ca_id issued it: only what an answer says
+ * (the hot path of a signed answer; kn_cert_get() reads the whole
+ * certificate).  KN_ERR_NOTFOUND when that CA never issued it. */
+static int
+cert_status(struct kn_db *db, int64_t ca_id, const char *serial,
+    char status[8], char reason[32], char revoked_at[21])
 {
-	ASN1_GENERALIZEDTIME *t = ASN1_GENERALIZEDTIME_new();
-	char s[16];
-	size_t i, k = 0;
+	struct kn_stmt *st;
+	int rc;
 
-	for (i = 0; iso != NULL && iso[i] != '\0' && k < 14; i++) {
-		if (iso[i] >= '0' && iso[i] <= '9')
-			s[k++] = iso[i];
-	}
-	if (t == NULL || k != 14) {
-		ASN1_GENERALIZEDTIME_free(t);
-		return NULL;
-	}
-	s[14] = 'Z';
-	s[15] = '\0';
-	if (ASN1_GENERALIZEDTIME_set_string(t, s) != 1) {
-		ASN1_GENERALIZEDTIME_free(t);
-		return NULL;
-	}
-	return t;
+	if ((rc = kn_db_stmt(db, &st, "SELECT status, reason, revoked_at "
+	    "FROM certs WHERE serial = ? AND ca_id = ?")) != 0)
+		return rc;
+	if ((rc = kn_stmt_bind_text(st, 1, serial)) == 0 &&
+	    (rc = kn_stmt_bind_int64(st, 2, ca_id)) == 0)
+		rc = kn_stmt_step(st);
+	if (rc == KN_ROW) {
+		snprintf(status, 8, "%s", kn_stmt_text(st, 0) ?
+		    kn_stmt_text(st, 0) : "");
+		snprintf(reason, 32, "%s", kn_stmt_text(st, 1) ?
+		    kn_stmt_text(st, 1) : "");
+		snprintf(revoked_at, 21, "%s", kn_stmt_text(st, 2) ?
+		    kn_stmt_text(st, 2) : "");
+		rc = 0;
+	} else if (rc == KN_DONE)
+		rc = KN_ERR_NOTFOUND;
+	kn_stmt_done(st);
+	return rc;
 }
 
-/* Adds the answer for one CertID of issuer is to bs. */
-static int
-add_status(struct kn_db *db, OCSP_BASICRESP *bs, OCSP_CERTID *id,
-    const struct issuer *v, size_t n, const struct issuer *is,
-    ASN1_TIME *now, ASN1_TIME *next, int *wrote, char dbst[8])
+/* Appends the DER an i2d_*() call wrote to p, and frees it. */
+static void
+put_i2d(struct kn_buf *b, unsigned char *p, int n)
 {
-	size_t i;
+	if (n <= 0 || p == NULL)
+		b->failed = true;
+	else
+		kn_buf_putn(b, p, (size_t)n);
+	OPENSSL_free(p);
+}
+
+/* "2026-11-21T19:58:14Z" from the store as a GeneralizedTime; false
+ * when it is not a time. */
+static bool
+put_time_iso(struct kn_buf *b, const char *iso)
+{
+	char g[15];
+	size_t i, k = 0;
+
+	for (i = 0; iso[i] != '\0' && k < 14; i++) {
+		if (iso[i] >= '0' && iso[i] <= '9')
+			g[k++] = iso[i];
+	}
+	if (k != 14)
+		return false;
+	g[14] = 'Z';
+	kn_der_tlv(b, 0x18, g, sizeof(g));
+	return true;
+}
+
+static void
+put_time(struct kn_buf *b, time_t t)
+{
+	struct timespec ts = { .tv_sec = t, .tv_nsec = 0 };
+
+	kn_der_gentime(b, &ts, 0);
+}
+
+/*
+ * Appends the SingleResponse for one CertID of issuer is (RFC 6960
+ * section 4.2.1): its status from the store, thisUpdate now, nextUpdate
+ * OCSP_HOURS later.
+ */
+static int
+put_single(struct kn_db *db, struct kn_buf *b, OCSP_CERTID *id,
+    const struct issuer *v, size_t n, const struct issuer *is, time_t now,
+    int *wrote, char dbst[8])
+{
 	ASN1_INTEGER *sn;
-	ASN1_GENERALIZEDTIME *rt = NULL;
-	struct kn_cert c;
-	char serial[KN_SERIAL_HEX];
-	int status = V_OCSP_CERTSTATUS_UNKNOWN, reason = -1, rc;
+	char serial[KN_SERIAL_HEX], st[8], why[32], at[21];
+	unsigned char *p = NULL, reason;
+	size_t i, m = b->len, r;
+	int status = V_OCSP_CERTSTATUS_UNKNOWN, code = -1, rc;
 
 	if (OCSP_id_get0_info(NULL, NULL, NULL, &sn, id) != 1)
 		return KN_ERR_INVAL;
@@ -497,21 +544,17 @@ add_status(struct kn_db *db, OCSP_BASICRESP *bs, OCSP_CERTID *id,
 	 * issued here. */
 	if (ASN1_STRING_length(sn) <= 20) {
 		kn__serial_hex(serial, sn);
-		rc = kn_cert_get(db, &c, serial);
+		rc = cert_status(db, is->ca.id, serial, st, why, at);
 		if (rc == 0) {
-			if (strcmp(c.ca, is->ca.name) == 0) {
-				snprintf(dbst, 8, "%s", c.status);
-				if (strcmp(c.status, "valid") == 0)
-					status = V_OCSP_CERTSTATUS_GOOD;
-				else {
-					status = V_OCSP_CERTSTATUS_REVOKED;
-					reason = strcmp(c.status, "hold") == 0 ?
-					    OCSP_REVOKED_STATUS_CERTIFICATEHOLD :
-					    kn__reason_code(c.reason);
-					rt = gtime(c.revoked_at);
-				}
+			snprintf(dbst, 8, "%s", st);
+			if (strcmp(st, "valid") == 0)
+				status = V_OCSP_CERTSTATUS_GOOD;
+			else {
+				status = V_OCSP_CERTSTATUS_REVOKED;
+				code = strcmp(st, "hold") == 0 ?
+				    OCSP_REVOKED_STATUS_CERTIFICATEHOLD :
+				    kn__reason_code(why);
 			}
-			kn_cert_cleanup(&c);
 		} else if (rc != KN_ERR_NOTFOUND)
 			return rc;
 		/* A CA certificate this CA issued. */
@@ -522,15 +565,35 @@ add_status(struct kn_db *db, OCSP_BASICRESP *bs, OCSP_CERTID *id,
 				status = V_OCSP_CERTSTATUS_GOOD;
 		}
 	}
-	if (status == V_OCSP_CERTSTATUS_REVOKED && rt == NULL)
-		return KN_ERR_INTERNAL;
 	*wrote = status;
-	if (OCSP_basic_add1_status(bs, id, status, reason, rt, now,
-	    next) == NULL) {
-		ASN1_GENERALIZEDTIME_free(rt);
-		return KN_ERR_CRYPTO;
+	put_i2d(b, p, i2d_OCSP_CERTID(id, &p));		/* certID */
+	switch (status) {
+	case V_OCSP_CERTSTATUS_GOOD:
+		kn_buf_putn(b, "\x80\x00", 2);		/* good [0] NULL */
+		break;
+	case V_OCSP_CERTSTATUS_REVOKED:
+		r = b->len;				/* revoked [1] */
+		if (!put_time_iso(b, at))		/* revocationTime */
+			return kn_err_set(KN_ERR_INTERNAL, "ocsp",
+			    "certificate %s has no revocation time", serial);
+		if (code >= 0) {
+			size_t e = b->len;
+
+			reason = (unsigned char)code;
+			kn_der_tlv(b, 0x0a, &reason, 1);	/* CRLReason */
+			kn_der_wrap(b, e, 0xa0);
+		}
+		kn_der_wrap(b, r, 0xa1);
+		break;
+	default:
+		kn_buf_putn(b, "\x82\x00", 2);	/* unknown [2] NULL */
+		break;
 	}
-	ASN1_GENERALIZEDTIME_free(rt);
+	put_time(b, now);				/* thisUpdate */
+	r = b->len;
+	put_time(b, now + OCSP_HOURS * 3600L);		/* nextUpdate [0] */
+	kn_der_wrap(b, r, 0xa0);
+	kn_der_wrap(b, m, 0x30);
 	return 0;
 }
 
@@ -669,67 +732,140 @@ kn__ocsp_forget(struct kn_db *db, const char *serial)
 	return rc;
 }
 
-/* Signs the answer for ids (all of CA v[which]) into *out; the nonce of
- * rq, if any, is echoed.  *first is the status of ids[0]. */
+/*
+ * Signs the answer for ids (all of CA v[which]) into *out; the nonce of
+ * rq, if any, is echoed.  *first is the status of ids[0].
+ *
+ * The BasicOCSPResponse (RFC 6960 section 4.2.1) is written directly:
+ * OpenSSL's OCSP_basic_sign() and its generic encoder cost about as much
+ * CPU again as the signature, and an answer with a nonce is signed for
+ * each request.
+ */
 static int
 sign_answer(struct kn_db *db, const struct kn_ca_env *env,
     const struct issuer *v, size_t ncas, int which, OCSP_CERTID **ids,
     int n, OCSP_REQUEST *rq, unsigned char **out, size_t *outlen,
     struct kn_ocsp_info *info, int *first)
 {
-	OCSP_BASICRESP *bs = NULL;
-	OCSP_RESPONSE *resp = NULL;
-	ASN1_TIME *now = NULL, *next = NULL;
+	struct kn_buf tbs, resp, fin;
+	EVP_MD_CTX *ctx = NULL;
 	EVP_PKEY *key = NULL;
 	X509 *signer = NULL;
+	const EVP_MD *md;
+	unsigned char kh[SHA_DIGEST_LENGTH], *sig = NULL, *p = NULL;
+	unsigned int khlen = 0;
+	size_t siglen, m, r;
+	time_t now = time(NULL);
 	char dbst[8];
-	int k, st, rc;
+	int k, st, sig_nid, idx, rc;
 
+	kn_buf_init(&tbs, 1 << 20);
+	kn_buf_init(&resp, 1 << 20);
+	kn_buf_init(&fin, 1 << 20);
 	if ((rc = signer_get(db, env, "kakuin serve", &v[which].ca, &signer,
 	    &key)) != 0) {
 		info->why = "the OCSP responder's key is not available";
 		goto out;
 	}
-	rc = KN_ERR_NOMEM;
-	if ((bs = OCSP_BASICRESP_new()) == NULL ||
-	    (now = X509_gmtime_adj(NULL, 0)) == NULL ||
-	    (next = X509_gmtime_adj(NULL, OCSP_HOURS * 3600L)) == NULL) {
-		info->why = "out of memory";
+	kn_time_rfc3339(info->this_update, now);
+	kn_time_rfc3339(info->next_update, now + OCSP_HOURS * 3600L);
+	/* ResponseData: responderID byKey [2], the SHA-1 of the responder's
+	 * public key (RFC 6960 section 4.2.2.3). */
+	rc = KN_ERR_CRYPTO;
+	if (X509_pubkey_digest(signer, EVP_sha1(), kh, &khlen) != 1) {
+		info->why = "the responder's key cannot be hashed";
 		goto out;
 	}
-	kn__asn1_time(info->this_update, now);
-	kn__asn1_time(info->next_update, next);
+	kn_der_tlv(&tbs, 0x04, kh, khlen);
+	kn_der_wrap(&tbs, 0, 0xa2);
+	put_time(&tbs, now);				/* producedAt */
+	m = tbs.len;					/* responses */
 	for (k = 0; k < n; k++) {
-		if ((rc = add_status(db, bs, ids[k], v, ncas, &v[which], now,
-		    next, &st, k == 0 ? info->cert_status : dbst)) != 0) {
+		if ((rc = put_single(db, &tbs, ids[k], v, ncas, &v[which],
+		    now, &st, k == 0 ? info->cert_status : dbst)) != 0) {
 			info->why = "a certificate's status cannot be read";
 			goto out;
 		}
 		if (k == 0)
 			*first = st;
 	}
-	/* A nonce is echoed (RFC 6960 section 4.4.1; RFC 8954 caps it at
-	 * 32 octets). */
-	if (rq != NULL && OCSP_copy_nonce(bs, rq) <= 0) {
-		rc = KN_ERR_CRYPTO;
-		info->why = "the nonce cannot be copied";
+	kn_der_wrap(&tbs, m, 0x30);
+	/* A nonce is echoed, the whole extension as the request had it
+	 * (RFC 6960 section 4.4.1; RFC 8954 caps it at 32 octets). */
+	if (rq != NULL && (idx = OCSP_REQUEST_get_ext_by_NID(rq,
+	    NID_id_pkix_OCSP_Nonce, -1)) >= 0) {
+		r = tbs.len;
+		put_i2d(&tbs, p, i2d_X509_EXTENSION(OCSP_REQUEST_get_ext(rq,
+		    idx), &p));
+		kn_der_wrap(&tbs, r, 0x30);		/* Extensions */
+		kn_der_wrap(&tbs, r, 0xa1);		/* [1] */
+	}
+	kn_der_wrap(&tbs, 0, 0x30);
+	if (tbs.failed) {
+		rc = KN_ERR_NOMEM;
+		info->why = "out of memory";
 		goto out;
 	}
+	/* The signature over the DER of ResponseData. */
+	md = kn__md_for(key);
+	rc = KN_ERR_CRYPTO;
+	info->why = "the response cannot be signed";
+	if (OBJ_find_sigid_by_algs(&sig_nid, md ? EVP_MD_get_type(md) :
+	    NID_undef, EVP_PKEY_get_base_id(key)) != 1 ||
+	    (siglen = (size_t)EVP_PKEY_get_size(key)) == 0 ||
+	    (sig = malloc(siglen + 1)) == NULL ||
+	    (ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, md, NULL, key) != 1 ||
+	    EVP_DigestSign(ctx, sig + 1, &siglen, (unsigned char *)tbs.data,
+	    tbs.len) != 1)
+		goto out;
+	sig[0] = 0;				/* BIT STRING: no unused bits */
+	/* BasicOCSPResponse */
+	kn_buf_putn(&resp, tbs.data, tbs.len);
+	m = resp.len;				/* signatureAlgorithm */
+	p = NULL;
+	put_i2d(&resp, p, i2d_ASN1_OBJECT(OBJ_nid2obj(sig_nid), &p));
+	/* sha*WithRSAEncryption takes NULL parameters (RFC 4055 section
+	 * 5), ecdsa-with-SHA* none (RFC 5758 section 3.2). */
+	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA)
+		kn_der_tlv(&resp, 0x05, NULL, 0);
+	kn_der_wrap(&resp, m, 0x30);
+	kn_der_tlv(&resp, 0x03, sig, siglen + 1);
 	/* The responder's certificate goes along so that clients can check
 	 * it chains to the issuer (RFC 6960 section 4.2.2.2). */
-	if (OCSP_basic_sign(bs, signer, key, kn__md_for(key), NULL,
-	    OCSP_RESPID_KEY) != 1) {
-		rc = KN_ERR_CRYPTO;
-		info->why = "the response cannot be signed";
+	m = resp.len;
+	p = NULL;
+	put_i2d(&resp, p, i2d_X509(signer, &p));
+	kn_der_wrap(&resp, m, 0x30);
+	kn_der_wrap(&resp, m, 0xa0);
+	kn_der_wrap(&resp, 0, 0x30);
+	/* OCSPResponse: successful, responseBytes id-pkix-ocsp-basic. */
+	kn_buf_putn(&fin, "\x0a\x01\x00", 3);
+	m = fin.len;
+	p = NULL;
+	put_i2d(&fin, p, i2d_ASN1_OBJECT(OBJ_nid2obj(NID_id_pkix_OCSP_basic),
+	    &p));
+	kn_der_tlv(&fin, 0x04, resp.data, resp.len);
+	kn_der_wrap(&fin, m, 0x30);
+	kn_der_wrap(&fin, m, 0xa0);
+	kn_der_wrap(&fin, 0, 0x30);
+	if (resp.failed || fin.failed) {
+		rc = KN_ERR_NOMEM;
+		info->why = "out of memory";
 		goto out;
 	}
-	resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs);
-	rc = encode(resp, out, outlen);
+	info->why = NULL;
+	if ((*out = (unsigned char *)kn_buf_steal(&fin, outlen)) == NULL) {
+		rc = KN_ERR_NOMEM;
+		goto out;
+	}
+	rc = 0;
 out:
-	OCSP_RESPONSE_free(resp);
-	OCSP_BASICRESP_free(bs);
-	ASN1_TIME_free(now);
-	ASN1_TIME_free(next);
+	EVP_MD_CTX_free(ctx);
+	free(sig);
+	kn_buf_cleanup(&tbs);
+	kn_buf_cleanup(&resp);
+	kn_buf_cleanup(&fin);
 	X509_free(signer);
 	EVP_PKEY_free(key);
 	return rc;
@@ -767,6 +903,83 @@ issuers_free(struct kn_ca *cas, size_t ncas, struct issuer *v)
 	kn_ca_list_free(cas, ncas);
 }
 
+/*
+ * The CAs with their CertID hashes, kept per thread like the index above
+ * (INDEX_TTL seconds, reloaded at once for a CertID it does not know), so
+ * that an answer signed per request (a nonce, several CertIDs, SHA-256)
+ * does not read and hash every CA first.  Freed when the thread ends.
+ */
+struct iss_cache {
+	uint64_t	 instance;
+	time_t		 at;
+	struct kn_ca	*cas;
+	size_t		 ncas;
+	struct issuer	*v;
+};
+
+static pthread_key_t iss_key;
+static pthread_once_t iss_once = PTHREAD_ONCE_INIT;
+static int iss_key_rc;
+
+static void
+iss_cache_free(void *p)
+{
+	struct iss_cache *c = p;
+
+	if (c == NULL)
+		return;
+	issuers_free(c->cas, c->ncas, c->v);
+	free(c);
+}
+
+static void
+iss_key_make(void)
+{
+	iss_key_rc = pthread_key_create(&iss_key, iss_cache_free);
+}
+
+/* This thread's CAs (borrowed until its next call), reloaded when stale,
+ * of another store handle, or when reload is set and they were not loaded
+ * within this second. */
+static int
+issuers_cached(struct kn_db *db, bool reload, struct issuer **v,
+    size_t *ncas)
+{
+	struct iss_cache *c;
+	time_t now = time(NULL);
+	int rc;
+
+	if (pthread_once(&iss_once, iss_key_make) != 0 || iss_key_rc != 0)
+		return KN_ERR_INTERNAL;
+	if ((c = pthread_getspecific(iss_key)) == NULL) {
+		if ((c = calloc(1, sizeof(*c))) == NULL)
+			return KN_ERR_NOMEM;
+		if (pthread_setspecific(iss_key, c) != 0) {
+			free(c);
+			return KN_ERR_INTERNAL;
+		}
+	}
+	if (c->v == NULL || c->instance != kn_db_instance(db) ||
+	    c->at + INDEX_TTL <= now || (reload && c->at != now)) {
+		issuers_free(c->cas, c->ncas, c->v);
+		c->cas = NULL;
+		c->v = NULL;
+		c->ncas = 0;
+		if ((rc = issuers(db, &c->cas, &c->ncas, &c->v)) != 0) {
+			issuers_free(c->cas, c->ncas, c->v);
+			c->cas = NULL;
+			c->v = NULL;
+			c->ncas = 0;
+			return rc;
+		}
+		c->instance = kn_db_instance(db);
+		c->at = now;
+	}
+	*v = c->v;
+	*ncas = c->ncas;
+	return 0;
+}
+
 /* kn_ocsp_respond; when may_sign is false, an answer that needs a fresh
  * signature is left to the caller (info->must_sign). */
 static int
@@ -780,12 +993,11 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 	ASN1_OBJECT *md;
 	ASN1_INTEGER *sn;
 	struct issuer *v = NULL;
-	struct kn_ca *cas = NULL;
 	char serial[KN_SERIAL_HEX];
 	size_t ncas = 0;
 	int64_t ca_id = 0;
 	int n, k, which = -1, rc, status, first = -1;
-	bool cacheable;
+	bool cacheable, reloaded = false;
 
 	*out = NULL;
 	*outlen = 0;
@@ -839,7 +1051,7 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 	/* Signed requests are accepted; the signature is not needed
 	 * (RFC 6960 section 4.1.2: optional). */
 	status = OCSP_RESPONSE_STATUS_INTERNALERROR;
-	if (issuers(db, &cas, &ncas, &v) != 0) {
+	if (issuers_cached(db, false, &v, &ncas) != 0) {
 		info->why = "the CAs cannot be read";
 		goto bare;
 	}
@@ -849,6 +1061,17 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 
 		ids[k] = OCSP_onereq_get0_id(OCSP_request_onereq_get0(rq, k));
 		w = find_issuer(v, ncas, ids[k]);
+		if (w < 0 && !reloaded) {
+			/* A CA made since this thread read them. */
+			reloaded = true;
+			if (issuers_cached(db, true, &v, &ncas) != 0) {
+				info->why = "the CAs cannot be read";
+				goto bare;
+			}
+			which = -1;
+			k = -1;
+			continue;
+		}
 		if (w < 0 || (which >= 0 && w != which)) {
 			status = OCSP_RESPONSE_STATUS_UNAUTHORIZED;
 			info->why = w < 0 ? "a certificate of an issuer this "
@@ -890,7 +1113,6 @@ bare:
 	*out = NULL;
 	rc = kn_ocsp_bare(status, out, outlen);
 out:
-	issuers_free(cas, ncas, v);
 	OCSP_REQUEST_free(rq);
 	return rc;
 }

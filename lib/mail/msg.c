@@ -1482,7 +1482,7 @@ kn_mail_from(struct kn_mail_addrs *out, const struct kn_mail_msg *m)
 
 	memset(out, 0, sizeof(*out));
 	memset(&a, 0, sizeof(a));
-	kn_buf_init(&b, KN_MAIL_MAX_HDR_LEN + 1);
+	kn_buf_init(&b, 0);
 	if (m->defects & KN_MAIL_LEADING_WSP) {
 		rc = kn_err_set(KN_ERR_INVAL, "From", "the message starts "
 		    "with white space, so readers disagree on its header "
@@ -1538,6 +1538,8 @@ kn_mail_from(struct kn_mail_addrs *out, const struct kn_mail_msg *m)
 		    "for a From field");
 		goto out;
 	}
+	/* Unfolding never lengthens a value. */
+	kn_buf_init(&b, from->value.len + 1);
 	if ((rc = kn_mail_unfold(&b, from)) != 0)
 		goto out;
 	if (b.len == 0) {

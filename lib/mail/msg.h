@@ -63,7 +63,8 @@ enum {
 
 struct kn_mail_hdr {
 	struct kn_slice	raw;	/* the field as it stands: name, colon,
-				   value with folding, ending CRLF */
+				   value with folding, ending CRLF (none
+				   when the message ends in the field) */
 	struct kn_slice	name;	/* field name as written (no WSP) */
 	struct kn_slice	value;	/* after the colon up to the ending CRLF,
 				   folding kept */

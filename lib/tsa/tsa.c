@@ -19,8 +19,10 @@
 #include <openssl/x509v3.h>
 
 #include "base/buf.h"
+#include "base/der.h"
 #include "base/text.h"
 #include "store/db.h"
+#include "tsa/token.h"
 #include "tsa/tsa.h"
 
 #define TSA_REQ_MAX	8192	/* bytes of a TimeStampReq */
@@ -36,6 +38,7 @@ struct unit {
 	X509		*cert;
 	EVP_PKEY	*key;
 	STACK_OF(X509)	*chain;		/* issuing CAs below the root */
+	struct kn__tsa_tmpl *tmpl;	/* its part of every token */
 	time_t		 at;
 	int		 refs;		/* under kn_tsa.mu */
 };
@@ -94,6 +97,7 @@ unit_free(struct unit *u)
 	X509_free(u->cert);
 	EVP_PKEY_free(u->key);
 	sk_X509_pop_free(u->chain, X509_free);
+	kn__tsa_tmpl_free(u->tmpl);
 	free(u);
 }
 
@@ -177,33 +181,6 @@ kn_tsa_free(struct kn_tsa *t)
 
 /* ---- rejections, DER by hand (RFC 3161 section 2.4.2) ---- */
 
-static void
-der_len(struct kn_buf *b, size_t n)
-{
-	unsigned char l[5];
-	size_t k = 0, i;
-
-	if (n < 0x80) {
-		l[0] = (unsigned char)n;
-		kn_buf_putn(b, l, 1);
-		return;
-	}
-	for (i = n; i > 0; i >>= 8)
-		k++;
-	l[0] = (unsigned char)(0x80 | k);
-	for (i = 0; i < k; i++)
-		l[1 + i] = (unsigned char)(n >> (8 * (k - 1 - i)));
-	kn_buf_putn(b, l, 1 + k);
-}
-
-static void
-der_tlv(struct kn_buf *b, unsigned char tag, const void *p, size_t n)
-{
-	kn_buf_putn(b, &tag, 1);
-	der_len(b, n);
-	kn_buf_putn(b, p, n);
-}
-
 int
 kn_tsa_reject(int failure, const char *text, unsigned char **out,
     size_t *len)
@@ -218,10 +195,10 @@ kn_tsa_reject(int failure, const char *text, unsigned char **out,
 	kn_buf_init(&info, 4096);
 	kn_buf_init(&bits, 4096);
 	kn_buf_init(&resp, 4096);
-	der_tlv(&info, 0x02, st, 1);			/* rejection */
+	kn_der_tlv(&info, 0x02, st, 1);			/* rejection */
 	if (text != NULL) {
-		der_tlv(&utf, 0x0c, text, strlen(text));	/* UTF8String */
-		der_tlv(&info, 0x30, utf.data, utf.len);	/* PKIFreeText */
+		kn_der_tlv(&utf, 0x0c, text, strlen(text));	/* UTF8String */
+		kn_der_tlv(&info, 0x30, utf.data, utf.len);	/* PKIFreeText */
 	}
 	if (failure >= 0 && failure <= 31) {
 		size_t nbytes = (size_t)failure / 8 + 1;
@@ -229,12 +206,12 @@ kn_tsa_reject(int failure, const char *text, unsigned char **out,
 		memset(bs, 0, sizeof(bs));
 		bs[0] = (unsigned char)(7 - failure % 8);	/* unused bits */
 		bs[nbytes] = (unsigned char)(0x80 >> (failure % 8));
-		der_tlv(&bits, 0x03, bs, nbytes + 1);
+		kn_der_tlv(&bits, 0x03, bs, nbytes + 1);
 		kn_buf_putn(&info, bits.data, bits.len);
 	}
 	kn_buf_reset(&bits);
-	der_tlv(&bits, 0x30, info.data, info.len);	/* PKIStatusInfo */
-	der_tlv(&resp, 0x30, bits.data, bits.len);	/* TimeStampResp */
+	kn_der_tlv(&bits, 0x30, info.data, info.len);	/* PKIStatusInfo */
+	kn_der_tlv(&resp, 0x30, bits.data, bits.len);	/* TimeStampResp */
 	if (utf.failed || info.failed || bits.failed || resp.failed)
 		rc = KN_ERR_NOMEM;
 	else if ((*out = (unsigned char *)kn_buf_steal(&resp, len)) == NULL)
@@ -484,7 +461,8 @@ unit_load(struct kn_tsa *t, struct kn_db *db, const struct kn_ca_env *env,
 		goto out;
 	}
 	if ((rc = kn_key_load(env->ks, uri, &u->key)) != 0 ||
-	    (rc = chain_of(db, ca_id, &u->chain)) != 0)
+	    (rc = chain_of(db, ca_id, &u->chain)) != 0 ||
+	    (rc = kn__tsa_tmpl_new(&u->tmpl, u->cert, u->chain, u->key)) != 0)
 		goto out;
 	u->at = time(NULL);
 	*out = u;
@@ -605,7 +583,7 @@ policy_ok(const struct kn_tsa *t, const ASN1_OBJECT *o)
  * granted. */
 static int
 check_request(const struct kn_tsa *t, const unsigned char *der, size_t len,
-    struct kn_tsa_info *info, const char **why)
+    struct kn_tsa_info *info, const char **why, TS_REQ **out)
 {
 	const unsigned char *p = der;
 	TS_REQ *req;
@@ -679,71 +657,71 @@ check_request(const struct kn_tsa *t, const unsigned char *der, size_t len,
 		fail = KN_TSA_UNACCEPTED_EXTENSION;
 		goto out;
 	}
+	*out = req;
+	req = NULL;
 out:
 	TS_REQ_free(req);
 	return fail;
 }
 
-static ASN1_INTEGER *
-serial_cb(TS_RESP_CTX *ctx, void *data)
+/* Appends the DER an i2d_*() call wrote to p, and frees it. */
+static void
+put_i2d(struct kn_buf *b, unsigned char *p, int n)
 {
-	ASN1_INTEGER *a = ASN1_INTEGER_new();
-
-	(void)ctx;
-	if (a != NULL && ASN1_INTEGER_set_int64(a, *(int64_t *)data) != 1) {
-		ASN1_INTEGER_free(a);
-		a = NULL;
-	}
-	return a;
+	if (n <= 0 || p == NULL)
+		b->failed = true;
+	else
+		kn_buf_putn(b, p, (size_t)n);
+	OPENSSL_free(p);
 }
 
-/* The digest a unit signs with: one that fits its key. */
-static const EVP_MD *
-sign_md(EVP_PKEY *key)
-{
-	if (EVP_PKEY_is_a(key, "EC") && EVP_PKEY_get_bits(key) > 256)
-		return EVP_sha384();
-	return EVP_sha256();
-}
-
-static TS_RESP *
+/* The token for a request check_request() accepted, into out. */
+static int
 grant(const struct kn_tsa *t, const struct unit *u, int64_t serial,
-    const unsigned char *der, size_t len)
+    TS_REQ *req, struct kn_buf *out)
 {
-	TS_RESP_CTX *ctx;
-	TS_RESP *resp = NULL;
-	BIO *in = NULL;
-	size_t i;
-	bool ok;
+	struct kn__tsa_grant g;
+	struct kn_buf parts;
+	const ASN1_OBJECT *pol = TS_REQ_get_policy_id(req);
+	const ASN1_INTEGER *nonce = TS_REQ_get_nonce(req);
+	unsigned char *p = NULL;
+	size_t imp, non, end;
+	int rc;
 
-	if ((ctx = TS_RESP_CTX_new()) == NULL)
-		return NULL;
-	ok = TS_RESP_CTX_set_signer_cert(ctx, u->cert) == 1 &&
-	    TS_RESP_CTX_set_signer_key(ctx, u->key) == 1 &&
-	    TS_RESP_CTX_set_signer_digest(ctx, sign_md(u->key)) == 1 &&
-	    /* ESSCertIDv2 with SHA-256 (RFC 5816 section 2.2.1). */
-	    TS_RESP_CTX_set_ess_cert_id_digest(ctx, EVP_sha256()) == 1 &&
-	    TS_RESP_CTX_set_certs(ctx, u->chain) == 1 &&
-	    TS_RESP_CTX_set_def_policy(ctx, t->policy) == 1 &&
-	    TS_RESP_CTX_set_clock_precision_digits(ctx, 3) == 1;
-	/* The unit's name in the token's tsa field. */
-	TS_RESP_CTX_add_flags(ctx, TS_TSA_NAME);
-	for (i = 0; ok && i < t->npolicies; i++)
-		ok = TS_RESP_CTX_add_policy(ctx, t->policies[i]) == 1;
-	for (i = 0; ok && i < sizeof(hashes) / sizeof(hashes[0]); i++)
-		ok = TS_RESP_CTX_add_md(ctx,
-		    EVP_get_digestbynid(hashes[i].nid)) == 1;
-	if (ok && t->accuracy_ms > 0)
-		ok = TS_RESP_CTX_set_accuracy(ctx, t->accuracy_ms / 1000,
-		    t->accuracy_ms % 1000, 0) == 1;
-	if (ok) {
-		TS_RESP_CTX_set_serial_cb(ctx, serial_cb, &serial);
-		if ((in = BIO_new_mem_buf(der, (int)len)) != NULL)
-			resp = TS_RESP_create_response(ctx, in);
+	memset(&g, 0, sizeof(g));
+	kn_buf_init(&parts, TSA_REQ_MAX * 2);
+	/* The requested policy when it is one we serve (check_request()
+	 * refused any other), else the default (RFC 3161 section 2.4.2). */
+	put_i2d(&parts, p, i2d_ASN1_OBJECT(pol != NULL ? pol : t->policy,
+	    &p));
+	imp = parts.len;
+	p = NULL;
+	put_i2d(&parts, p, i2d_TS_MSG_IMPRINT(TS_REQ_get_msg_imprint(req),
+	    &p));
+	non = parts.len;
+	if (nonce != NULL) {
+		p = NULL;
+		put_i2d(&parts, p, i2d_ASN1_INTEGER(nonce, &p));
 	}
-	BIO_free(in);
-	TS_RESP_CTX_free(ctx);
-	return resp;
+	end = parts.len;
+	if (parts.failed) {
+		rc = KN_ERR_NOMEM;
+		goto out;
+	}
+	g.policy.ptr = parts.data;
+	g.policy.len = imp;
+	g.imprint.ptr = parts.data + imp;
+	g.imprint.len = non - imp;
+	g.nonce.ptr = parts.data + non;
+	g.nonce.len = end - non;
+	g.cert_req = TS_REQ_get_cert_req(req) != 0;
+	g.serial = serial;
+	g.accuracy_ms = t->accuracy_ms;
+	clock_gettime(CLOCK_REALTIME, &g.time);
+	rc = kn__tsa_token(out, u->tmpl, u->key, &g);
+out:
+	kn_buf_cleanup(&parts);
+	return rc;
 }
 
 int
@@ -752,62 +730,52 @@ kn_tsa_respond(struct kn_tsa *t, struct kn_db *db,
     unsigned char **out, size_t *outlen, struct kn_tsa_info *info)
 {
 	struct unit *u = NULL;
-	TS_RESP *resp = NULL;
-	TS_STATUS_INFO *si;
-	unsigned char *p = NULL;
+	struct kn_buf resp;
+	TS_REQ *rq = NULL;
 	const char *why = NULL;
 	int64_t serial = 0;
-	int fail, n, rc;
+	int fail, rc;
 
 	memset(info, 0, sizeof(*info));
 	info->failure = -1;
 	*out = NULL;
 	*outlen = 0;
-	if ((fail = check_request(t, req, len, info, &why)) >= 0)
+	if ((fail = check_request(t, req, len, info, &why, &rq)) >= 0)
 		return refuse(info, fail, why, out, outlen);
-	if (env == NULL)
+	if (env == NULL) {
+		TS_REQ_free(rq);
 		return refuse(info, KN_TSA_SYSTEM_FAILURE, "the time-stamp "
 		    "authority's keys are not available", out, outlen);
+	}
 	if ((rc = unit_get(t, db, env, "kakuin tsa", &u)) != 0) {
+		TS_REQ_free(rq);
 		ERR_clear_error();
 		return refuse(info, KN_TSA_SYSTEM_FAILURE, "the time-stamp "
 		    "authority has no signing unit at the moment", out,
 		    outlen);
 	}
 	if (next_serial(t, db, &serial) != 0) {
+		TS_REQ_free(rq);
 		unit_put(t, u);
 		return refuse(info, KN_TSA_SYSTEM_FAILURE, "no serial number "
 		    "could be reserved for the token", out, outlen);
 	}
-	resp = grant(t, u, serial, req, len);
+	kn_buf_init(&resp, 1 << 20);
+	rc = grant(t, u, serial, rq, &resp);
 	unit_put(t, u);
-	if (resp == NULL) {
+	TS_REQ_free(rq);
+	if (rc != 0) {
+		kn_buf_cleanup(&resp);
 		ERR_clear_error();
 		return refuse(info, KN_TSA_SYSTEM_FAILURE, "the token could "
 		    "not be signed", out, outlen);
 	}
-	si = TS_RESP_get_status_info(resp);
-	info->status = (int)ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(si));
-	if (info->status == 0 || info->status == 1)
-		info->serial = serial;
-	else {
-		/* Refused by OpenSSL's own checks after ours passed. */
-		info->why = "refused while signing";
-		ERR_clear_error();
-	}
-	if ((n = i2d_TS_RESP(resp, &p)) <= 0) {
-		TS_RESP_free(resp);
+	info->status = 0;
+	info->serial = serial;
+	if ((*out = (unsigned char *)kn_buf_steal(&resp, outlen)) == NULL) {
+		kn_buf_cleanup(&resp);
 		return KN_ERR_NOMEM;
 	}
-	TS_RESP_free(resp);
-	*out = malloc((size_t)n);
-	if (*out == NULL) {
-		OPENSSL_free(p);
-		return KN_ERR_NOMEM;
-	}
-	memcpy(*out, p, (size_t)n);
-	*outlen = (size_t)n;
-	OPENSSL_free(p);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/buf.h"
+#include "base/der.h"
 #include "base/err.h"
 #include "base/jsonw.h"
 #include "base/text.h"
@@ -586,11 +587,106 @@ test_json_writer(void **state)
 	kn_buf_cleanup(&b);
 }
 
+/* DER by hand: integers in the fewest octets with a sign octet when the
+ * top bit is set, long-form lengths, GeneralizedTime fractions without
+ * trailing zeros, SET OF order (X.690 sections 8.1.3, 8.3, 11.6, 11.7). */
+static void
+test_der(void **state)
+{
+	static const struct {
+		uint64_t	 v;
+		const char	*want_hex;
+	} ints[] = {
+		{ 0, "020100" }, { 1, "020101" }, { 127, "02017f" },
+		{ 128, "02020080" }, { 255, "020200ff" }, { 256, "02020100" },
+		{ 0x7fffffffffffffffULL, "02087fffffffffffffff" },
+		{ 0x8000000000000000ULL, "0209008000000000000000" },
+	};
+	static const struct {
+		long		 nsec;
+		int		 digits;
+		const char	*want;
+	} times[] = {
+		{ 0, 3, "20261121123456Z" },
+		{ 120000000, 3, "20261121123456.12Z" },
+		{ 335000000, 3, "20261121123456.335Z" },
+		{ 999999999, 3, "20261121123456.999Z" },
+		{ 400000, 3, "20261121123456Z" },	/* below a millisecond */
+		{ 400000, 6, "20261121123456.0004Z" },
+		{ 500000000, 0, "20261121123456Z" },
+	};
+	struct kn_buf b;
+	struct kn_slice v[4];
+	struct timespec ts;
+	char hex[64];
+	size_t i, k;
+
+	(void)state;
+	kn_buf_init(&b, 1 << 20);
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		kn_buf_reset(&b);
+		kn_der_uint(&b, ints[i].v);
+		for (k = 0; k < b.len && 2 * k + 2 < sizeof(hex); k++)
+			snprintf(hex + 2 * k, 3, "%02x",
+			    (unsigned char)b.data[k]);
+		hex[2 * k] = '\0';
+		if (strcmp(hex, ints[i].want_hex) != 0)
+			fail_msg("INTEGER %llu: got %s, want %s",
+			    (unsigned long long)ints[i].v, hex,
+			    ints[i].want_hex);
+	}
+	ts.tv_sec = 1795264496;		/* 2026-11-21 12:34:56 UTC */
+	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		kn_buf_reset(&b);
+		ts.tv_nsec = times[i].nsec;
+		kn_der_gentime(&b, &ts, times[i].digits);
+		assert_int_equal((unsigned char)b.data[0], 0x18);
+		assert_int_equal((size_t)(unsigned char)b.data[1], b.len - 2);
+		if (b.len - 2 != strlen(times[i].want) ||
+		    memcmp(b.data + 2, times[i].want, b.len - 2) != 0)
+			fail_msg("time %ld/%d: got %.*s, want %s",
+			    times[i].nsec, times[i].digits, (int)b.len - 2,
+			    b.data + 2, times[i].want);
+	}
+	/* A wrap of 300 octets takes a two-octet long form. */
+	kn_buf_reset(&b);
+	kn_buf_putn(&b, "x", 1);
+	for (i = 0; i < 300; i++)
+		kn_buf_putn(&b, "a", 1);
+	kn_der_wrap(&b, 1, 0x30);
+	assert_false(b.failed);
+	assert_int_equal(b.len, 1 + 4 + 300);
+	assert_memory_equal(b.data, "x\x30\x82\x01\x2c" "aaa", 8);
+	/* A cap too small for the header leaves the buffer failed, not
+	 * torn. */
+	kn_buf_cleanup(&b);
+	kn_buf_init(&b, 4);
+	kn_buf_putn(&b, "abc", 3);
+	kn_der_wrap(&b, 0, 0x04);
+	assert_true(b.failed);
+	/* SET OF: by octets, a shorter prefix first. */
+	v[0].ptr = "\x30\x02\x05\x00";
+	v[0].len = 4;
+	v[1].ptr = "\x30\x01\x05";
+	v[1].len = 3;
+	v[2].ptr = "\x02\x01\x09";
+	v[2].len = 3;
+	v[3].ptr = "\x30\x02\x04\x00";
+	v[3].len = 4;
+	kn_der_sort(v, 4);
+	assert_memory_equal(v[0].ptr, "\x02\x01\x09", 3);
+	assert_memory_equal(v[1].ptr, "\x30\x01\x05", 3);
+	assert_memory_equal(v[2].ptr, "\x30\x02\x04\x00", 4);
+	assert_memory_equal(v[3].ptr, "\x30\x02\x05\x00", 4);
+	kn_buf_cleanup(&b);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_err_names),
+		cmocka_unit_test(test_der),
 		cmocka_unit_test(test_err_detail),
 		cmocka_unit_test(test_buf_cap),
 		cmocka_unit_test(test_buf_sticky),

@@ -264,6 +264,7 @@ test_parse_caps(void **state)
 {
 	struct kn_mail_limits lim;
 	struct kn_mail_msg *m = NULL;
+	struct kn_mail_addrs a;
 	struct kn_buf b;
 	size_t i;
 
@@ -316,6 +317,19 @@ test_parse_caps(void **state)
 	kn_buf_puts(&b, "\r\n\r\n");
 	CHECK_INT("default field over", kn_mail_parse(&m, b.data, b.len,
 	    NULL), KN_ERR_TOOBIG);
+	/* A field over the default cap, under the caller's own. */
+	kn_buf_reset(&b);
+	kn_buf_puts(&b, "From: ");
+	for (i = 0; i < KN_MAIL_MAX_HDR_LEN; i++)
+		kn_buf_puts(&b, "a");
+	kn_buf_puts(&b, "@example.jp\r\n\r\n");
+	memset(&lim, 0, sizeof(lim));
+	lim.max_hdr_len = 2 * KN_MAIL_MAX_HDR_LEN;
+	CHECK_INT("own cap", kn_mail_parse(&m, b.data, b.len, &lim), 0);
+	CHECK_INT("own cap from", kn_mail_from(&a, m), 0);
+	CHECK_INT("own cap from", strlen(a.v[0].local), KN_MAIL_MAX_HDR_LEN);
+	kn_mail_addrs_cleanup(&a);
+	kn_mail_free(m);
 	/* A long body is no field. */
 	kn_buf_reset(&b);
 	kn_buf_puts(&b, "A: b\r\n\r\n");
