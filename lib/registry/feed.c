@@ -1369,7 +1369,8 @@ publish(struct kn_db *db, const struct kn_ca_env *env, int ttl,
 	unsigned char *der = NULL;
 	char *text = NULL, obj[48];
 	size_t len = 0;
-	time_t now = time(NULL), end;
+	time_t now, end;
+	struct tm tm;
 	int64_t old = s->serial;
 	int rc;
 
@@ -1386,7 +1387,12 @@ publish(struct kn_db *db, const struct kn_ca_env *env, int ttl,
 	if ((rc = kn_key_load(env->ks, sg.uri, &key)) != 0 ||
 	    (rc = chain_of(db, sg.ca_id, &chain)) != 0)
 		goto out;
-	/* Never valid longer than its signer. */
+	/* Made within its signer's validity (one made just now may start
+	 * a second ahead), and never valid longer than its signer. */
+	now = time(NULL);
+	if (ASN1_TIME_to_tm(X509_get0_notBefore(cert), &tm) == 1 &&
+	    timegm(&tm) > now)
+		now = timegm(&tm);
 	end = now + ttl;
 	if (when(sg.not_after) != 0 && when(sg.not_after) < end)
 		end = when(sg.not_after);
