@@ -21,6 +21,8 @@ static const struct {
 	{ "cert", cmd_cert, "certificates: request, approve, revoke, lint..." },
 	{ "crl", cmd_crl, "certificate revocation lists" },
 	{ "ts", cmd_ts, "time-stamps: stamp, verify, unit, rekey" },
+	{ "feed", cmd_feed, "the signed feed of verified mail domains: show, "
+	    "verify" },
 };
 
 static int
