@@ -594,8 +594,9 @@ out:
 	return rc;
 }
 
-/* The content-type signed attribute equals eContentType (RFC 5652
- * section 11.1). */
+/* RFC 5652 section 5.3: signedAttrs MUST be present when the content
+ * type is not id-data, and then (section 11.1) hold a content-type
+ * attribute equal to eContentType. */
 static bool
 content_type_attr_ok(CMS_SignerInfo *si, const ASN1_OBJECT *ct)
 {
@@ -1555,7 +1556,7 @@ refresh(struct kn_feed_pub *p, struct kn_db *db, const struct kn_ca_env *env,
 {
 	struct kn_feed f;
 	struct stored s;
-	char digest[65], now_text[21];
+	char digest[65], now_text[21], late[256] = "";
 	time_t now = time(NULL);
 	size_t skipped = 0;
 	bool need = false, made = false;
@@ -1571,34 +1572,42 @@ refresh(struct kn_feed_pub *p, struct kn_db *db, const struct kn_ca_env *env,
 			rc = KN_ERR_NOMEM;
 			goto out;
 		}
-		if ((rc = collect(db, &f, &skipped)) != 0 ||
-		    (rc = content_digest(&f, digest)) != 0 ||
-		    (rc = stale(db, &s, digest, now, &need)) != 0)
-			goto out;
-		if (need) {
+		if ((rc = collect(db, &f, &skipped)) == 0 &&
+		    (rc = content_digest(&f, digest)) == 0 &&
+		    (rc = stale(db, &s, digest, now, &need)) == 0 && need) {
 			if ((rc = publish(db, env, p->ttl, &f, digest,
-			    &s)) != 0)
+			    &s)) == 0)
+				made = true;
+		}
+		if (rc == KN_ERR_NOMEM)
+			goto out;
+		/* The store or the token failing now: the stored feed goes
+		 * on being served while it lasts, saying why it is late. */
+		if (rc != 0) {
+			snprintf(late, sizeof(late), "%s", kn_err_msg(rc));
+			free(s.der_b64);
+			if ((rc = stored_read(db, &s)) != 0)
 				goto out;
-			made = true;
 		}
 	}
 	kn_time_rfc3339(now_text, now);
 	if (s.serial == 0 || s.der_b64 == NULL) {
 		rc = kn_err_set(KN_ERR_NOTFOUND, "feed", "no mail-domain feed "
-		    "has been signed yet%s", env == NULL ? ", and this server "
-		    "cannot sign one: the CA's keys are not available" : "");
+		    "has been signed yet, and this server cannot sign one: %s",
+		    env == NULL ? "the CA's keys are not available" : late);
 		goto out;
 	}
 	if (strcmp(s.next_update, now_text) <= 0) {
 		rc = kn_err_set(KN_ERR_STATE, "feed", "the mail-domain feed "
-		    "expired at %s and cannot be signed again now%s",
-		    s.next_update, env == NULL ? ": the CA's keys are not "
-		    "available on this server" : "");
+		    "expired at %s and cannot be signed again now: %s",
+		    s.next_update, env == NULL ? "the CA's keys are not "
+		    "available on this server" : late);
 		goto out;
 	}
 	if ((rc = doc_of(&s, out)) != 0)
 		goto out;
 	(*out)->info.skipped = skipped;
+	snprintf((*out)->info.late, sizeof((*out)->info.late), "%s", late);
 	*made_out = made;
 out:
 	free(s.der_b64);

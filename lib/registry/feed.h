@@ -180,6 +180,8 @@ struct kn_feed_info {
 	char	 etag[40];	/* quoted, from the DER's SHA-256 */
 	char	 signer[KN_SERIAL_HEX];
 	bool	 made;		/* this call signed it */
+	char	 late[256];	/* why a new feed is due but was not signed
+				   (the store or the token failed), or "" */
 };
 
 /*
@@ -189,7 +191,8 @@ struct kn_feed_info {
  * the registry, is past half its life, or was signed by a signer that is
  * no longer the current one (revoked, renewed).  A new signer is made
  * when there is none or the newest ends within 30 days.  env NULL (no
- * keys): the stored feed while it has not expired.
+ * keys), or signing failing: the stored feed while it has not expired
+ * (info->late says why signing failed).
  *
  * *der (malloc'd) may be skipped with der NULL.  Returns 0, or
  * KN_ERR_NOTFOUND / KN_ERR_STATE with a detail when no valid feed can be

@@ -18,6 +18,7 @@
 #include "server/http.h"
 #include "server/server.h"
 #include "server/signq.h"
+#include "base/text.h"
 #include "ca/ca.h"
 #include "registry/feed.h"
 #include "store/db.h"
@@ -344,10 +345,17 @@ static void
 refresh_feed(struct kn_db *db, struct srv *s)
 {
 	struct kn_feed_info info;
+	char until[21];
 
 	if (kn_feed_current(s->feed, db, s->ca_env, &info, NULL, NULL) != 0)
 		fprintf(stderr, "kakuin serve: mail-domain feed: %s\n",
 		    kn_err_get()->msg);
+	else if (info.late[0] != '\0') {
+		kn_time_rfc3339(until, info.next_update);
+		fprintf(stderr, "kakuin serve: mail-domain feed %lld is served "
+		    "until it expires at %s: a new one could not be signed: "
+		    "%s\n", (long long)info.serial, until, info.late);
+	}
 	else if (info.made && info.skipped > 0)
 		fprintf(stderr, "kakuin serve: signed mail-domain feed %lld; "
 		    "%zu registry row%s left out: not valid in a feed\n",

@@ -361,9 +361,29 @@ test_life_and_no_keys(void **state)
 	assert_int_equal(info.serial, serial + 1);
 	kn_feed_free(f);
 
-	/* No keys: what is stored, unsigned by this call. */
+	/* The token failing (here: a wrong passphrase): what is stored,
+	 * saying why no new one was signed. */
 	assert_int_equal(kn_org_set_status(fx->db, "t", MINATO, "suspended",
 	    "test"), 0);
+	{
+		struct kn_keystore_config kc = {
+			.module = "/usr/lib/softhsm/libsofthsm2.so",
+			.token = "unused",
+			.pin = "unused-pin",
+			.passphrase = "not the passphrase",
+		};
+		struct kn_ca_env broken = fx->env;
+
+		assert_int_equal(kn_keystore_new(&broken.ks, &kc), 0);
+		assert_int_equal(kn_feed_current(fx->pub, fx->db, &broken,
+		    &info, NULL, NULL), 0);
+		assert_false(info.made);
+		assert_int_equal(info.serial, serial + 1);
+		if (info.late[0] == '\0')
+			fail_msg("no reason given for a late feed");
+		kn_keystore_free(broken.ks);
+	}
+	/* No keys: what is stored, unsigned by this call. */
 	assert_int_equal(kn_feed_current(fx->pub, fx->db, NULL, &info, NULL,
 	    NULL), 0);
 	assert_false(info.made);
