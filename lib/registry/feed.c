@@ -130,9 +130,9 @@ members(json_t *o, const char *where, const char *const *keys)
 		for (i = 0; keys[i] != NULL && strcmp(keys[i], k) != 0; i++)
 			;
 		if (keys[i] == NULL)
-			return bad(KN_ERR_INVAL, where, "has a member \"%.64s\" "
-			    "that a version %d feed does not have", k,
-			    KN_FEED_VERSION);
+			return bad(KN_ERR_INVAL, where, "has a member "
+			    "\"%.64s\" that a version %d feed does not have",
+			    k, KN_FEED_VERSION);
 	}
 	for (i = 0; keys[i] != NULL; i++)
 		if (json_object_get(o, keys[i]) == NULL)
@@ -486,11 +486,13 @@ kn_feed_sign(unsigned char **der, size_t *len, const char *json,
 	*len = (size_t)n;
 	rc = 0;
 out:
-	if (rc == KN_ERR_CRYPTO)
+	if (rc == KN_ERR_CRYPTO) {
+		const char *why = ERR_reason_error_string(
+		    ERR_peek_last_error());
+
 		rc = kn_err_set(KN_ERR_CRYPTO, "feed", "the feed could not be "
-		    "signed (%s)", ERR_reason_error_string(ERR_peek_last_error())
-		    ? ERR_reason_error_string(ERR_peek_last_error()) :
-		    "no detail");
+		    "signed (%s)", why != NULL ? why : "no detail");
+	}
 	ERR_clear_error();
 	OPENSSL_free(p);
 	CMS_ContentInfo_free(cms);
@@ -924,8 +926,8 @@ kn_feed_anchors(struct kn_db *db, char **pem)
 	if (b.failed)
 		rc = KN_ERR_NOMEM;
 	else if (roots == 0)
-		rc = kn_err_set(KN_ERR_NOTFOUND, "ca", "this data directory has "
-		    "no root CA (kakuin ca init)");
+		rc = kn_err_set(KN_ERR_NOTFOUND, "ca", "this data directory "
+		    "has no root CA (kakuin ca init)");
 	else if ((*pem = kn_buf_steal(&b, NULL)) == NULL)
 		rc = KN_ERR_NOMEM;
 	kn_buf_cleanup(&b);
@@ -1162,8 +1164,8 @@ collect(struct kn_db *db, struct kn_feed *f, size_t *skipped)
 		const char *at = kn_stmt_text(st, 4);
 
 		memset(&e, 0, sizeof(e));
-		if (name == NULL || strlen(name) > KN_DOMAIN_MAX || at == NULL ||
-		    strlen(at) >= sizeof(e.verified_at)) {
+		if (name == NULL || strlen(name) > KN_DOMAIN_MAX ||
+		    at == NULL || strlen(at) >= sizeof(e.verified_at)) {
 			(*skipped)++;
 			continue;
 		}
@@ -1332,8 +1334,8 @@ doc_of(const struct stored *s, struct doc **out)
 
 	*out = NULL;
 	if (s->serial == 0 || s->der_b64 == NULL)
-		return kn_err_set(KN_ERR_NOTFOUND, "feed", "no mail-domain feed "
-		    "has been signed yet");
+		return kn_err_set(KN_ERR_NOTFOUND, "feed", "no mail-domain "
+		    "feed has been signed yet");
 	if ((d = calloc(1, sizeof(*d))) == NULL)
 		return KN_ERR_NOMEM;
 	if ((rc = unb64(s->der_b64, &d->der, &d->len)) != 0) {

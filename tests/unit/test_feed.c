@@ -670,7 +670,8 @@ test_verify_refusals(void **state)
 			break;
 		case BAD_JSON:
 			json = strdup(good_json);
-			*strstr(json, "1010405009403") = '2';	/* check digit */
+			/* A wrong check digit. */
+			*strstr(json, "1010405009403") = '2';
 			sign_json(&feed, json, &der, &len);
 			free(json);
 			break;
