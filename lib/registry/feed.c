@@ -751,11 +751,13 @@ kn_feed_verify(struct kn_feed **out, const unsigned char *der, size_t len,
 	ERR_clear_error();
 	if ((rc = load_anchors(anchors_pem, &anchors)) != 0)
 		goto out;
-	if (len == 0 || len > l.max_size) {
-		rc = kn_err_set(len == 0 ? KN_ERR_INVAL : KN_ERR_TOOBIG,
-		    "feed", len == 0 ? "the feed is empty" : "the feed is "
-		    "%zu bytes, more than the %zu a receiver accepts", len,
-		    l.max_size);
+	if (len == 0) {
+		rc = kn_err_set(KN_ERR_INVAL, "feed", "the feed is empty");
+		goto out;
+	}
+	if (len > l.max_size) {
+		rc = kn_err_set(KN_ERR_TOOBIG, "feed", "the feed is %zu bytes, "
+		    "more than the %zu a receiver accepts", len, l.max_size);
 		goto out;
 	}
 	/* RFC 5652 section 3: one ContentInfo, and nothing after it. */
@@ -1705,4 +1707,20 @@ give:
 	info->made = made;
 	put(p, d);
 	return rc;
+}
+
+int
+kn_feed_refresh(struct kn_feed_pub *p, struct kn_db *db,
+    const struct kn_ca_env *env, struct kn_feed_info *info)
+{
+	struct stored s;
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	if ((rc = stored_read(db, &s)) != 0)
+		return rc;
+	free(s.der_b64);
+	if (s.serial == 0)
+		return KN_ERR_NOTFOUND;
+	return kn_feed_current(p, db, env, info, NULL, NULL);
 }

@@ -202,6 +202,15 @@ int	kn_feed_current(struct kn_feed_pub *p, struct kn_db *db,
 	    const struct kn_ca_env *env, struct kn_feed_info *info,
 	    unsigned char **der, size_t *len) KN_WUR;
 
+/*
+ * For a background thread: kn_feed_current() without the DER, but only
+ * once a feed has been published (the first is made when someone asks for
+ * it, so that a trust center nobody fetches a feed from signs none).
+ * KN_ERR_NOTFOUND, without a detail, when none has been.
+ */
+int	kn_feed_refresh(struct kn_feed_pub *p, struct kn_db *db,
+	    const struct kn_ca_env *env, struct kn_feed_info *info) KN_WUR;
+
 /* The signer that signs feeds now (made when there is none): its
  * certificate's serial and PEM (malloc'd). */
 int	kn_feed_signer(struct kn_db *db, const struct kn_ca_env *env,

@@ -339,17 +339,22 @@ presign_ocsp(struct kn_db *db, const struct kn_ca_env *env)
 		    total, total == 1 ? "" : "s");
 }
 
-/* Keeps the mail-domain feed current, so that no request waits for its
- * signature: within a minute of a registry change, or at half its life. */
+/* Keeps the mail-domain feed current once one was asked for, so that no
+ * request waits for its signature: within a minute of a registry change,
+ * or at half its life. */
 static void
 refresh_feed(struct kn_db *db, struct srv *s)
 {
 	struct kn_feed_info info;
 	char until[21];
+	int rc;
 
-	if (kn_feed_current(s->feed, db, s->ca_env, &info, NULL, NULL) != 0)
+	if ((rc = kn_feed_refresh(s->feed, db, s->ca_env, &info)) ==
+	    KN_ERR_NOTFOUND && info.serial == 0)
+		return;
+	if (rc != 0)
 		fprintf(stderr, "kakuin serve: mail-domain feed: %s\n",
-		    kn_err_get()->msg);
+		    kn_err_msg(rc));
 	else if (info.late[0] != '\0') {
 		kn_time_rfc3339(until, info.next_update);
 		fprintf(stderr, "kakuin serve: mail-domain feed %lld is served "

@@ -211,6 +211,12 @@ test_round_trip(void **state)
 	const struct kn_feed_entry *e;
 	struct kn_feed *f;
 
+	/* A background refresh signs nothing before anyone asked. */
+	assert_int_equal(kn_feed_refresh(fx->pub, fx->db, &fx->env, &info),
+	    KN_ERR_NOTFOUND);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM feed_signers"),
+	    0);
+	assert_int_equal(count(fx->db, "SELECT count(*) FROM certs"), 0);
 	f = current(fx, fx->pub, &info);
 	assert_true(info.made);
 	assert_int_equal(info.serial, 1);
@@ -243,6 +249,16 @@ test_round_trip(void **state)
 	assert_int_equal(again.serial, 1);
 	assert_string_equal(again.etag, info.etag);
 	kn_feed_free(f);
+	/* Once there is one, a background refresh keeps it current. */
+	assert_int_equal(kn_feed_refresh(fx->pub, fx->db, &fx->env, &again),
+	    0);
+	assert_false(again.made);
+	assert_int_equal(kn_org_set_status(fx->db, "t", SAPPORO, "suspended",
+	    "test"), 0);
+	assert_int_equal(kn_feed_refresh(fx->pub, fx->db, &fx->env, &again),
+	    0);
+	assert_true(again.made);
+	assert_int_equal(again.serial, 2);
 	assert_int_equal(count(fx->db, "SELECT count(*) FROM feed_signers"),
 	    1);
 	assert_int_equal(count(fx->db, "SELECT count(*) FROM certs WHERE "
