@@ -1065,6 +1065,8 @@ eku_source(const struct ctx *c)
 		return "RFC 6960 section 4.2.2.2";
 	case KN_PROF_DOCSIGN:
 		return "RFC 9336";
+	case KN_PROF_FEED:
+		return "kakuin feed-signing profile (docs/profiles.md)";
 	case KN_PROF_SUBCA:
 		return "S/MIME BR 7.1.2.2(g); TLS BR 7.1.2.10.6";
 	case KN_PROF_ROOT:
@@ -1095,7 +1097,8 @@ check_eku_profile(struct ctx *c)
 		if (!eku_has(c, nid))
 			report(c, eku_source(c), "extKeyUsage lacks %s, "
 			    "which profile %s requires",
-			    nid ? OBJ_nid2sn(nid) : KN_OID_KP_DOCSIGN,
+			    nid ? OBJ_nid2sn(nid) : c->p->eku[i] ==
+			    KN_EKU_FEED ? KN_OID_KP_FEED : KN_OID_KP_DOCSIGN,
 			    c->p->name);
 	}
 }

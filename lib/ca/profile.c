@@ -7,7 +7,8 @@
  * with ballot SC-081v3: 200 days for certificates issued from 2026-03-15);
  * Chrome Root Program Policy (serverAuth-only TLS hierarchies, clientAuth
  * removed from new TLS certificates); RFC 6960 (OCSP); RFC 3161 (TSA);
- * RFC 9336 (id-kp-documentSigning).
+ * RFC 9336 (id-kp-documentSigning); RFC 5652 (CMS, for the feed of verified
+ * mail domains).
  */
 #include <string.h>
 
@@ -368,6 +369,29 @@ const struct kn_profile kn_profiles[] = {
 		.crl_dp = true,
 		.aia = true,
 	},
+	{
+		/* Signs /feed/mail-domains (CMS SignedData, RFC 5652): a
+		 * receiver accepts a feed only from a certificate with this
+		 * purpose, so that no other certificate of the CA can speak
+		 * for the registry. */
+		.name = "feed-signing",
+		.title = "Mail-domain feed signer",
+		.rules = "RFC 5652; kakuin policy " KN_OID_POLICY_FEED,
+		.kind = KN_PROF_FEED,
+		.subject = KN_SUBJ_SERVICE,
+		.policy_oid = KN_OID_POLICY_FEED,
+		.max_days = 825,
+		.default_days = 365,
+		.key_algs = KEYS_WEBPKI,
+		.ku_sig = DS,
+		.ku_rsa = DS,
+		.eku = { KN_EKU_FEED },
+		.eku_exact = true,
+		.path_len = -1,
+		.http_only = true,
+		.crl_dp = true,
+		.aia = true,
+	},
 };
 
 const size_t kn_nprofiles = sizeof(kn_profiles) / sizeof(kn_profiles[0]);
@@ -423,26 +447,34 @@ kn_profile_ku(const struct kn_profile *p, enum kn_keyalg alg)
 	}
 }
 
-static CRYPTO_ONCE docsign_once = CRYPTO_ONCE_STATIC_INIT;
-static int docsign_nid;
+static CRYPTO_ONCE eku_once = CRYPTO_ONCE_STATIC_INIT;
+static int docsign_nid, feed_nid;
 
-static void
-docsign_init(void)
+static int
+register_oid(const char *oid, const char *sn, const char *ln)
 {
 	int nid;
 
-	if ((nid = OBJ_txt2nid(KN_OID_KP_DOCSIGN)) == NID_undef)
-		nid = OBJ_create(KN_OID_KP_DOCSIGN, "documentSigning",
-		    "Document Signing");
-	docsign_nid = nid == NID_undef ? 0 : nid;
+	if ((nid = OBJ_txt2nid(oid)) == NID_undef)
+		nid = OBJ_create(oid, sn, ln);
+	return nid == NID_undef ? 0 : nid;
+}
+
+static void
+eku_init(void)
+{
+	docsign_nid = register_oid(KN_OID_KP_DOCSIGN, "documentSigning",
+	    "Document Signing");
+	feed_nid = register_oid(KN_OID_KP_FEED, "kakuinFeedSigning",
+	    "kakuin Mail-Domain Feed Signing");
 }
 
 int
 kn_profile_eku_nid(int eku)
 {
-	if (eku != KN_EKU_DOCSIGN)
+	if (eku != KN_EKU_DOCSIGN && eku != KN_EKU_FEED)
 		return eku;
-	if (!CRYPTO_THREAD_run_once(&docsign_once, docsign_init))
+	if (!CRYPTO_THREAD_run_once(&eku_once, eku_init))
 		return 0;
-	return docsign_nid;
+	return eku == KN_EKU_DOCSIGN ? docsign_nid : feed_nid;
 }

@@ -26,6 +26,7 @@ enum kn_prof_kind {
 	KN_PROF_TLS,
 	KN_PROF_OCSP,		/* delegated OCSP responder */
 	KN_PROF_TSA,		/* time-stamping unit */
+	KN_PROF_FEED,		/* signer of the mail-domain feed */
 };
 
 /* Which subject a profile builds (and the linter expects). */
@@ -53,9 +54,15 @@ enum kn_subj {
 #define KN_OID_POLICY_OCSP KN_OID_ARC ".1.3"	/* OCSP responder */
 #define KN_OID_POLICY_TSA KN_OID_ARC ".1.4"	/* time-stamping unit */
 #define KN_OID_POLICY_CA KN_OID_ARC ".1.5"	/* CA certificates */
+#define KN_OID_POLICY_FEED KN_OID_ARC ".1.6"	/* mail-domain feed signer */
 /* Non-critical extension: IA5String URL of the organization's public
  * registry page (used where a userNotice is not allowed, e.g. TLS). */
 #define KN_OID_REGISTRY_URL KN_OID_ARC ".2.1"
+/* .3: time-stamp policies (config.h).  .4: key purposes (extKeyUsage).
+ * .5: CMS content types.  Both for the signed feed of verified mail
+ * domains (registry/feed.h, docs/mail.md). */
+#define KN_OID_KP_FEED KN_OID_ARC ".4.1"	/* id-kp: sign the feed */
+#define KN_OID_CT_FEED KN_OID_ARC ".5.1"	/* eContentType of the feed */
 
 /* Subject alternative names a profile requires. */
 #define KN_SAN_EMAIL	0x1	/* rfc822Name: mail domain the org verified */
@@ -69,6 +76,8 @@ enum kn_subj {
  * into a NID (registering the OID on first use). */
 #define KN_OID_KP_DOCSIGN "1.3.6.1.5.5.7.3.36"
 #define KN_EKU_DOCSIGN (-1)
+/* kakuin's feed-signing purpose (KN_OID_KP_FEED), the same way. */
+#define KN_EKU_FEED (-2)
 
 #define KN_MAX_EKU 4
 
@@ -115,8 +124,9 @@ bool	kn_profile_allows_key(const struct kn_profile *p, enum kn_keyalg alg);
 unsigned kn_profile_ku(const struct kn_profile *p, enum kn_keyalg alg);
 /*
  * The OpenSSL NID of an eku[] entry: the entry itself, or for
- * KN_EKU_DOCSIGN the NID of id-kp-documentSigning (created once, thread
- * safe).  0 when the OID cannot be registered.
+ * KN_EKU_DOCSIGN and KN_EKU_FEED the NID of id-kp-documentSigning and of
+ * kakuin's feed-signing purpose (created once, thread safe).  0 when the
+ * OID cannot be registered.
  */
 int	kn_profile_eku_nid(int eku);
 

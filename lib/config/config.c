@@ -57,6 +57,7 @@ defaults(struct kn_config *c, const char *datadir)
 	    (rc = set(&c->tsa_policies, "")) != 0)
 		return rc;
 	c->tsa_accuracy_ms = 1000;
+	c->feed_ttl = 86400;
 	c->crl_days = 7;
 	c->crl_shard_size = 100000;
 	c->workers = 0;
@@ -162,6 +163,9 @@ apply(struct kn_config *c, const char *key, const char *v, int line)
 		return set(&c->tsa_policies, v);
 	if (strcmp(key, "tsa_accuracy_ms") == 0)
 		return set_int(&c->tsa_accuracy_ms, key, v, 0, 60000, line);
+	/* At most the 7 days a receiver accepts (registry/feed.h). */
+	if (strcmp(key, "feed_ttl") == 0)
+		return set_int(&c->feed_ttl, key, v, 600, 604800, line);
 	if (strcmp(key, "workers") == 0)
 		return set_int(&c->workers, key, v, 0, 256, line);
 	if (strcmp(key, "max_connections") == 0)
@@ -393,7 +397,14 @@ kn_config_write_default(const char *datadir, const char *store,
 	    "tsa_ca =\n"
 	    "tsa_policy = " KN_TSA_DEFAULT_POLICY "\n"
 	    "tsa_policies =\n"
-	    "tsa_accuracy_ms = 1000\n", store ? store : def,
+	    "tsa_accuracy_ms = 1000\n"
+	    "# The signed feed of verified mail domains (/feed/mail-domains):\n"
+	    "# seconds from a feed's generated time to its next_update "
+	    "(600 to\n"
+	    "# 604800); a new one is signed when half of it has passed or "
+	    "the\n"
+	    "# registry changed.\n"
+	    "feed_ttl = 86400\n", store ? store : def,
 	    sec && sec->pkcs11_pin ? sec->pkcs11_pin : "",
 	    sec && sec->key_passphrase ? sec->key_passphrase : "");
 	if (fclose(f) != 0)

@@ -44,6 +44,8 @@ struct kn_config {
 	char	*tsa_policy;	/* default policy OID of tokens */
 	char	*tsa_policies;	/* other OIDs requests may ask for */
 	int	 tsa_accuracy_ms; /* accuracy of genTime, 0 = unstated */
+	int	 feed_ttl;	/* seconds from a mail-domain feed's
+				   generated to its next_update */
 	int	 workers;	/* 0 = one per core */
 	int	 max_connections;
 	int	 max_connections_per_ip; /* 0 = no per-address cap */

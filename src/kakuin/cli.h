@@ -71,6 +71,7 @@ int	cmd_cert(struct cli *c, int argc, char **argv);
 int	cmd_crl(struct cli *c, int argc, char **argv);
 int	cmd_ts(struct cli *c, int argc, char **argv);
 int	cmd_mail(struct cli *c, int argc, char **argv);
+int	cmd_feed(struct cli *c, int argc, char **argv);
 /* kakuin cert lint FILE (cert_lint.c). */
 int	cert_lint(struct cli *c, int argc, char **argv);
 

@@ -21,8 +21,10 @@ static const struct {
 	{ "cert", cmd_cert, "certificates: request, approve, revoke, lint..." },
 	{ "crl", cmd_crl, "certificate revocation lists" },
 	{ "ts", cmd_ts, "time-stamps: stamp, verify, unit, rekey" },
-	{ "mail", cmd_mail, "mail authentication: sign, verify, keygen "
-	    "(DKIM)" },
+	{ "mail", cmd_mail, "mail: sign (DKIM), verify (DKIM, SPF, DMARC, "
+	    "trust mark), keygen" },
+	{ "feed", cmd_feed, "the signed feed of verified mail domains: show, "
+	    "verify" },
 };
 
 static int

@@ -41,6 +41,7 @@ struct srv {
 	struct kn_config	*cfg;
 	struct kn_ca_env	*ca_env;	/* NULL: the CA is unavailable */
 	struct kn_tsa		*tsa;		/* the time-stamp authority */
+	struct kn_feed_pub	*feed;		/* /feed/mail-domains */
 	FILE			*access_log;
 	struct static_file	 files[MAX_STATIC];
 	size_t			 nfiles;
@@ -128,6 +129,8 @@ const char	*query_arg(struct req *r, const char *key);
 MHD_RESULT	 api_route(struct req *r, const char *path);
 MHD_RESULT	 page_route(struct req *r, const char *path);
 MHD_RESULT	 ca_route(struct req *r, const char *path);
+/* /feed/mail-domains (feed.c). */
+MHD_RESULT	 feed_route(struct req *r, const char *path);
 int		 pages_load_static(struct srv *s);
 void		 pages_free_static(struct srv *s);
 

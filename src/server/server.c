@@ -18,7 +18,9 @@
 #include "server/http.h"
 #include "server/server.h"
 #include "server/signq.h"
+#include "base/text.h"
 #include "ca/ca.h"
+#include "registry/feed.h"
 #include "store/db.h"
 #include "tsa/tsa.h"
 
@@ -70,6 +72,8 @@ srv_route(struct req *r)
 		return ca_route(r, path);
 	if (strncmp(path, "/api/", 5) == 0)
 		return api_route(r, path);
+	if (strncmp(path, "/feed/", 6) == 0)
+		return feed_route(r, path);
 	return page_route(r, path);
 }
 
@@ -335,6 +339,38 @@ presign_ocsp(struct kn_db *db, const struct kn_ca_env *env)
 		    total, total == 1 ? "" : "s");
 }
 
+/* Keeps the mail-domain feed current once one was asked for, so that no
+ * request waits for its signature: within a minute of a registry change,
+ * or at half its life. */
+static void
+refresh_feed(struct kn_db *db, struct srv *s)
+{
+	struct kn_feed_info info;
+	char until[21];
+	int rc;
+
+	if ((rc = kn_feed_refresh(s->feed, db, s->ca_env, &info)) ==
+	    KN_ERR_NOTFOUND && info.serial == 0)
+		return;
+	if (rc != 0)
+		fprintf(stderr, "kakuin serve: mail-domain feed: %s\n",
+		    kn_err_msg(rc));
+	else if (info.late[0] != '\0') {
+		kn_time_rfc3339(until, info.next_update);
+		fprintf(stderr, "kakuin serve: mail-domain feed %lld is served "
+		    "until it expires at %s: a new one could not be signed: "
+		    "%s\n", (long long)info.serial, until, info.late);
+	}
+	else if (info.made && info.skipped > 0)
+		fprintf(stderr, "kakuin serve: signed mail-domain feed %lld; "
+		    "%zu registry row%s left out: not valid in a feed\n",
+		    (long long)info.serial, info.skipped, info.skipped == 1 ?
+		    "" : "s");
+	else if (info.made)
+		fprintf(stderr, "kakuin serve: signed mail-domain feed %lld\n",
+		    (long long)info.serial);
+}
+
 static void *
 refresh_crls(void *arg)
 {
@@ -365,6 +401,8 @@ refresh_crls(void *arg)
 			    "certificates: %s\n", kn_err_get()->msg);
 		if (db != NULL)
 			presign_ocsp(db, rf->srv->ca_env);
+		if (db != NULL)
+			refresh_feed(db, rf->srv);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_sec += 60;
 		pthread_mutex_lock(&rf->mu);
@@ -422,6 +460,18 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 		tc.policies = cfg->tsa_policies;
 		tc.accuracy_ms = cfg->tsa_accuracy_ms;
 		if (kn_tsa_new(&s.tsa, &tc) != 0) {
+			fprintf(stderr, "kakuin serve: %s\n",
+			    kn_err_get()->msg);
+			goto out;
+		}
+	}
+	{
+		/* Each process compares its copy of the feed with the store
+		 * every 5 s: a change made on another node shows that soon. */
+		struct kn_feed_conf fc = { .ttl = cfg->feed_ttl,
+		    .check_ms = 5000 };
+
+		if (kn_feed_pub_new(&s.feed, &fc) != 0) {
 			fprintf(stderr, "kakuin serve: %s\n",
 			    kn_err_get()->msg);
 			goto out;
@@ -523,6 +573,7 @@ server_run(struct kn_config *cfg, struct kn_ca_env *ca_env)
 	fprintf(stderr, "kakuin serve: stopped\n");
 	ret = 0;
 out:
+	kn_feed_pub_free(s.feed);
 	kn_tsa_free(s.tsa);
 	pages_free_static(&s);
 	if (s.access_log != NULL && s.access_log != stderr)

@@ -307,7 +307,8 @@ default_exts(struct extlist *l, const struct kn_profile *p, EVP_PKEY *k)
 				strncat(buf, ",", sizeof(buf) - strlen(buf) -
 				    1);
 			strncat(buf, p->eku[i] == KN_EKU_DOCSIGN ?
-			    KN_OID_KP_DOCSIGN : OBJ_nid2sn(p->eku[i]),
+			    KN_OID_KP_DOCSIGN : p->eku[i] == KN_EKU_FEED ?
+			    KN_OID_KP_FEED : OBJ_nid2sn(p->eku[i]),
 			    sizeof(buf) - strlen(buf) - 1);
 		}
 		ext_set(l, "extendedKeyUsage", buf);
