@@ -3,10 +3,12 @@
  * mail, the verdict on a received message, and DKIM keys with the DNS
  * record that publishes them.
  *
- * mail verify gathers one result set per authentication method into a
- * report (DKIM now; SPF, DMARC and the trust mark join it beside DKIM),
- * prints a short verdict a person can act on, or with --json one object
- * per method.  Exit status 0: good, 1: not good, 2: could not process.
+ * mail verify runs the message through lib/mail/check.h (DKIM, SPF when
+ * the envelope is given, DMARC, the trust mark against the verified feed
+ * of the data directory or of --feed), prints a short verdict a person can
+ * act on, or with --json one object per method.  Exit status 0: trusted
+ * or an authentic domain, 1: forged or unverified, 2: cannot check or
+ * could not process.
  */
 #include <sys/stat.h>
 
@@ -18,13 +20,18 @@
 #include <unistd.h>
 
 #include <jansson.h>
+#include <openssl/buffer.h>
+#include <openssl/err.h>
+#include <openssl/http.h>
 
 #include "base/text.h"
 #include "config/config.h"
 #include "dns/dns.h"
 #include "kakuin/cli.h"
+#include "mail/check.h"
 #include "mail/dkim.h"
 #include "mail/msg.h"
+#include "registry/feed.h"
 
 #define MAX_KEYS	4	/* --key options of one mail sign */
 
@@ -318,72 +325,124 @@ out:
 
 /* ---------------------------------------------------------------- verify */
 
-/* Everything mail verify found, one member per method. */
-struct report {
-	const char		*file;
-	struct kn_dkim_results	 dkim;
-	/* spf, dmarc and mark results join here. */
-};
+#define FEED_FETCH_MAX	(32 << 20)	/* bytes of a feed fetched */
+#define FEED_TIMEOUT	20		/* seconds to fetch it */
 
-/* The first result of status st, or NULL. */
-static const struct kn_dkim_result *
-dkim_first(const struct report *r, enum kn_dkim_status st)
+/* Reads a feed from an http:// URL with OpenSSL's HTTP client. */
+static int
+fetch_feed(const char *url, char **out, size_t *len)
 {
-	size_t i;
+	BIO *mem;
+	BUF_MEM *bm = NULL;
+	int rc = 0;
 
-	for (i = 0; i < r->dkim.n; i++) {
-		if (r->dkim.v[i].status == st)
-			return &r->dkim.v[i];
+	*out = NULL;
+	*len = 0;
+	if (strncmp(url, "https://", 8) == 0)
+		return kn_err_set(KN_ERR_INVAL, "feed", "https feeds are "
+		    "not fetched by kakuin itself: download it (curl -o "
+		    "feed.der %s) and give the file", url);
+	mem = OSSL_HTTP_get(url, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
+	    NULL, 0, FEED_FETCH_MAX, FEED_TIMEOUT);
+	if (mem == NULL) {
+		ERR_clear_error();
+		return kn_err_set(KN_ERR_IO, "feed", "the feed cannot be "
+		    "fetched from %s (no answer, not HTTP 200, or larger "
+		    "than 32 MiB)", url);
 	}
-	return NULL;
+	BIO_get_mem_ptr(mem, &bm);
+	if (bm == NULL || bm->length == 0)
+		rc = kn_err_set(KN_ERR_INVAL, "feed", "%s answered with an "
+		    "empty body", url);
+	else if ((*out = malloc(bm->length)) == NULL)
+		rc = KN_ERR_NOMEM;
+	else {
+		memcpy(*out, bm->data, bm->length);
+		*len = bm->length;
+	}
+	BIO_free(mem);
+	return rc;
 }
 
-static const char *
-dom(const struct kn_dkim_result *d)
-{
-	return d->d[0] != '\0' ? d->d : "an unnamed domain";
-}
-
-/* The one sentence of the verdict, into out[len]. */
 static bool
-verdict(const struct report *r, char *out, size_t len)
+has_store(const char *datadir)
 {
-	const struct kn_dkim_result *p;
+	char path[4096];
+	struct stat st;
 
-	if (r->dkim.n == 0) {
-		snprintf(out, len, "Not signed: %s carries no DKIM signature, "
-		    "so nothing shows who sent it or that it is unchanged.",
-		    r->file);
-		return false;
+	snprintf(path, sizeof(path), "%s/kakuin.conf", datadir);
+	return stat(path, &st) == 0;
+}
+
+/*
+ * The verified feed the mark is decided against: --feed (a file or an
+ * http:// URL) checked against --root or the data directory's roots, or
+ * the data directory's own feed.  On failure, why (for the report).
+ */
+static void
+load_feed(struct cli *c, const char *src, const char *root,
+    struct kn_feed **out, char *why, size_t whylen)
+{
+	struct kn_feed_conf fc = { 0, 0 };
+	struct kn_feed_pub *pub = NULL;
+	struct kn_feed_info info;
+	unsigned char *der = NULL;
+	char *anchors = NULL, *data = NULL;
+	size_t len = 0;
+	bool opened = false;
+	int rc;
+
+	*out = NULL;
+	why[0] = '\0';
+	if (src == NULL && !has_store(c->datadir)) {
+		snprintf(why, whylen, "no feed of verified mail domains: not "
+		    "in a kakuin data directory, and no --feed given");
+		return;
 	}
-	if ((p = dkim_first(r, KN_DKIM_PASS)) != NULL) {
-		if (p->has_l && p->unsigned_bytes > 0)
-			snprintf(out, len, "Signed by %s (DKIM), but only the "
-			    "first %llu octets of the body are covered: the "
-			    "last %llu could have been added by anyone.", p->d,
-			    (unsigned long long)p->l,
-			    (unsigned long long)p->unsigned_bytes);
-		else
-			snprintf(out, len, "Signed by %s (DKIM): the signed "
-			    "header fields and the body are as %s sent them.",
-			    p->d, p->d);
-		return true;
+	if (root != NULL)
+		rc = slurp(root, &anchors, &len);
+	else if (has_store(c->datadir)) {
+		rc = cli_open(c);
+		opened = rc == 0;
+		if (rc == 0)
+			rc = kn_feed_anchors(c->db, &anchors);
+	} else
+		rc = kn_err_set(KN_ERR_INVAL, "root", "give the trust "
+		    "center's root certificate with --root to check the feed");
+	if (rc != 0)
+		goto out;
+	if (src != NULL && strncmp(src, "http", 4) == 0 &&
+	    strstr(src, "://") != NULL)
+		rc = fetch_feed(src, &data, &len);
+	else if (src != NULL)
+		rc = slurp(src, &data, &len);
+	else if ((rc = cli_ca(c)) == 0 &&
+	    (rc = kn_feed_pub_new(&pub, &fc)) == 0 &&
+	    (rc = kn_feed_current(pub, c->db, &c->env, &info, &der,
+	    &len)) == 0)
+		data = (char *)der;
+	if (rc != 0)
+		goto out;
+	rc = kn_feed_verify(out, (const unsigned char *)data, len, anchors,
+	    time(NULL), NULL);
+out:
+	if (rc != 0) {
+		const struct kn_error *e = kn_err_get();
+
+		snprintf(why, whylen, "no usable feed of verified mail "
+		    "domains: %s", e->code == rc && e->msg[0] != '\0' ?
+		    e->msg : kn_strerror(rc));
+		kn_err_clear();
 	}
-	if ((p = dkim_first(r, KN_DKIM_FAIL)) != NULL)
-		snprintf(out, len, "Not verified: the DKIM signature of %s "
-		    "does not hold; the message was changed after it was "
-		    "signed, or the signature is forged.", dom(p));
-	else if ((p = dkim_first(r, KN_DKIM_TEMPERROR)) != NULL)
-		snprintf(out, len, "Not verified yet: the key of %s could not "
-		    "be fetched for now; try again later.", dom(p));
-	else
-		snprintf(out, len, "Not verified: the DKIM signature of %s "
-		    "cannot be checked.", dom(&r->dkim.v[0]));
-	return false;
+	kn_feed_pub_free(pub);
+	free(anchors);
+	free(data);
+	if (opened)
+		cli_close(c);
 }
 
 static void
-dkim_text(const struct report *r)
+dkim_text(const struct kn_mail_report *r)
 {
 	size_t i;
 
@@ -395,17 +454,46 @@ dkim_text(const struct report *r)
 		    d->s[0] ? d->s : "?", d->a[0] ? d->a : "?");
 		if (d->status != KN_DKIM_PASS)
 			printf(": %s", d->reason);
+		else if (d->has_l && d->unsigned_bytes > 0)
+			printf(": only the first %llu octets of the body are "
+			    "signed (l=)", (unsigned long long)d->l);
 		else if (d->testing)
 			printf(": the key is marked as testing (t=y)");
 		putchar('\n');
 	}
+	if (r->dkim.n == 0)
+		printf("  dkim=none: the message carries no DKIM signature\n");
 	if (r->dkim.unlisted > 0)
 		printf("  and %zu more DKIM signatures, not looked at\n",
 		    r->dkim.unlisted);
 }
 
+static void
+report_text(const struct kn_mail_report *r)
+{
+	static const char *dm[] = { "none", "pass", "fail", "temperror",
+	    "permerror" };
+
+	printf("%s\n", r->text);
+	if (r->from_ok)
+		printf("  from: %s%s%s%s\n", r->from_display ?
+		    r->from_display : "", r->from_display ? " <" : "",
+		    r->from_addr, r->from_display ? ">" : "");
+	else
+		printf("  from: %s\n", r->from_error);
+	dkim_text(r);
+	if (r->spf_checked)
+		printf("  spf=%s %s: %s\n", kn_spf_result_str(r->spf.result),
+		    r->spf.domain, r->spf.reason);
+	else
+		printf("  spf=none: %s\n", r->spf_note);
+	printf("  dmarc=%s: %s\n", dm[r->dmarc.result], r->dmarc.reason);
+	printf("  mark=%s: %s\n", kn_mark_result_name(r->mark.result),
+	    r->mark.reason);
+}
+
 static json_t *
-dkim_json(const struct report *r)
+dkim_json(const struct kn_mail_report *r)
 {
 	json_t *arr = json_array();
 	size_t i;
@@ -437,36 +525,149 @@ dkim_json(const struct report *r)
 	return arr;
 }
 
+static json_t *
+report_json(const struct kn_mail_report *r, const char *file)
+{
+	static const char *dm[] = { "none", "pass", "fail", "temperror",
+	    "permerror" };
+	static const char *pol[] = { NULL, "none", "quarantine", "reject" };
+	const struct kn_feed_entry *org = r->mark.org;
+	json_t *j, *o;
+
+	j = json_pack("{s:s, s:s, s:s}", "file", file, "verdict",
+	    kn_mail_verdict_name(r->verdict), "text", r->text);
+	json_object_set_new(j, "from", r->from_ok ? json_pack("{s:s, s:s, "
+	    "s:s?}", "address", r->from_addr, "domain", r->from_domain,
+	    "display", r->from_display) : json_pack("{s:s}", "problem",
+	    r->from_error));
+	json_object_set_new(j, "dkim", dkim_json(r));
+	if (r->spf_checked) {
+		o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:i}", "result",
+		    kn_spf_result_str(r->spf.result), "domain", r->spf.domain,
+		    "sender", r->spf.sender, "reason", r->spf.reason,
+		    "dnssec", r->spf.secure, "lookups", (int)r->spf.lookups);
+		if (r->spf.mechanism[0] != '\0')
+			json_object_set_new(o, "mechanism",
+			    json_string(r->spf.mechanism));
+		if (r->spf.explanation[0] != '\0')
+			json_object_set_new(o, "explanation",
+			    json_string(r->spf.explanation));
+	} else
+		o = json_pack("{s:s, s:s}", "result", "none", "reason",
+		    r->spf_note);
+	json_object_set_new(j, "spf", o);
+	o = json_pack("{s:s, s:s}", "result", dm[r->dmarc.result], "reason",
+	    r->dmarc.reason);
+	if (r->dmarc.have_record) {
+		json_object_set_new(o, "policy_domain",
+		    json_string(r->dmarc.policy_domain));
+		json_object_set_new(o, "requested", pol[r->dmarc.requested] ?
+		    json_string(pol[r->dmarc.requested]) : json_null());
+	}
+	json_object_set_new(o, "policy", pol[r->dmarc.policy] ?
+	    json_string(pol[r->dmarc.policy]) : json_null());
+	json_object_set_new(o, "aligned", json_pack("{s:b, s:b}", "dkim",
+	    (r->dmarc.aligned & KN_DMARC_ALIGNED_DKIM) != 0, "spf",
+	    (r->dmarc.aligned & KN_DMARC_ALIGNED_SPF) != 0));
+	json_object_set_new(o, "dnssec", json_boolean(r->dmarc.dnssec));
+	json_object_set_new(j, "dmarc", o);
+	o = json_pack("{s:s, s:s}", "result", kn_mark_result_name(
+	    r->mark.result), "reason", r->mark.reason);
+	if (org != NULL) {
+		json_object_set_new(o, "organization", json_pack("{s:s, s:s, "
+		    "s:s?, s:s}", "number", org->number, "name", org->name,
+		    "name_en", org->name_en, "domain", org->domain));
+		json_object_set_new(o, "text", json_string(r->mark.text));
+		if (r->mark.issuer != NULL)
+			json_object_set_new(o, "verified_by",
+			    json_string(r->mark.issuer));
+	}
+	json_object_set_new(j, "mark", o);
+	return j;
+}
+
 static int
 mail_verify(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
+		{ "client-ip", required_argument, NULL, 'i' },
+		{ "helo", required_argument, NULL, 'H' },
+		{ "mail-from", required_argument, NULL, 'f' },
+		{ "feed", required_argument, NULL, 'F' },
+		{ "root", required_argument, NULL, 'r' },
+		{ "dmarc", required_argument, NULL, 'D' },
+		{ "authres", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
-	static const char usage[] = "mail verify [--json] MSG.eml|-";
-	struct kn_dkim_verify_opts vo;
-	struct kn_dkim_verifier *v = NULL;
+	static const char usage[] = "mail verify [--client-ip ADDR] "
+	    "[--helo NAME] [--mail-from ADDR] [--feed FILE|URL] "
+	    "[--root ROOT.pem] [--dmarc 7489|9989] [--authres AUTHSERV-ID] "
+	    "[--json] MSG.eml|-";
+	struct kn_mail_checker_conf cc;
+	struct kn_mail_checker *ck = NULL;
+	struct kn_mail_envelope env;
+	struct kn_mail_report r;
 	struct kn_config cfg;
 	struct kn_dns *dns = NULL;
 	struct kn_mail_msg *m = NULL;
-	struct report r;
-	char *data = NULL, text[1024];
+	struct kn_feed *feed = NULL;
+	struct kn_buf ar;
+	const char *feed_src = NULL, *root = NULL, *authserv = NULL;
+	const char *file;
+	char *data = NULL, feed_why[640];
 	size_t len = 0;
-	bool json = false, good;
+	bool json = false;
 	int ch, rc;
 
 	memset(&r, 0, sizeof(r));
 	memset(&cfg, 0, sizeof(cfg));
+	memset(&env, 0, sizeof(env));
+	memset(&cc, 0, sizeof(cc));
+	kn_buf_init(&ar, 64 << 10);
+	cc.dmarc_mode = KN_DMARC_RFC7489;
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (ch == 'j')
+		switch (ch) {
+		case 'j':
 			json = true;
-		else
+			break;
+		case 'i':
+			env.ip = optarg;
+			break;
+		case 'H':
+			env.helo = optarg;
+			break;
+		case 'f':
+			env.mailfrom = optarg;
+			break;
+		case 'F':
+			feed_src = optarg;
+			break;
+		case 'r':
+			root = optarg;
+			break;
+		case 'A':
+			authserv = optarg;
+			break;
+		case 'D':
+			if (strcmp(optarg, "7489") == 0)
+				cc.dmarc_mode = KN_DMARC_RFC7489;
+			else if (strcmp(optarg, "9989") == 0)
+				cc.dmarc_mode = KN_DMARC_RFC9989;
+			else {
+				fprintf(stderr, "kakuin: mail verify: --dmarc "
+				    "is 7489 (public suffix list) or 9989 (DNS "
+				    "tree walk)\n");
+				return EXIT_USAGE;
+			}
+			break;
+		default:
 			return cli_usage(usage);
+		}
 	}
 	if (optind + 1 != argc)
 		return cli_usage(usage);
-	r.file = argv[optind];
+	file = argv[optind];
 	/* A data directory is optional: its resolver setting if it has
 	 * one, else KAKUIN_RESOLVER or the system's. */
 	if ((rc = kn_config_load(&cfg, c->datadir, true)) != 0) {
@@ -478,36 +679,57 @@ mail_verify(struct cli *c, int argc, char **argv)
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	if ((rc = slurp(r.file, &data, &len)) != 0 ||
-	    (rc = parse_msg(r.file, data, len, &m)) != 0)
+	if ((rc = slurp(file, &data, &len)) != 0 ||
+	    (rc = parse_msg(file, data, len, &m)) != 0)
 		goto out;
-	memset(&vo, 0, sizeof(vo));
-	vo.dns = dns;
-	if ((rc = kn_dkim_verifier_new(&v, &vo)) != 0 ||
-	    (rc = kn_dkim_verify(v, m, &r.dkim)) != 0) {
+	load_feed(c, feed_src, root, &feed, feed_why, sizeof(feed_why));
+	cc.dns = dns;
+	if ((rc = kn_mail_checker_new(&ck, &cc)) != 0 ||
+	    (rc = kn_mail_check(ck, &r, m, env.ip != NULL ? &env : NULL,
+	    feed, feed_why, 0)) != 0) {
 		(void)cli_fail(c, rc, "mail verify");
 		rc = EXIT_USAGE;
 		goto out;
 	}
-	good = verdict(&r, text, sizeof(text));
-	rc = good ? 0 : EXIT_BAD;
+	switch (r.verdict) {
+	case KN_MAIL_TRUSTED:
+	case KN_MAIL_AUTHENTIC:
+		rc = 0;
+		break;
+	case KN_MAIL_CANNOT_CHECK:
+		rc = EXIT_USAGE;
+		break;
+	default:
+		rc = EXIT_BAD;
+		break;
+	}
+	if (authserv != NULL && kn_mail_report_authres(&ar, &r, authserv,
+	    "\n\t") != 0) {
+		(void)cli_fail(c, KN_ERR_INVAL, "mail verify --authres");
+		rc = EXIT_USAGE;
+		goto out;
+	}
 	if (json) {
-		json_t *j = json_pack("{s:s, s:s, s:s}", "file", r.file,
-		    "verdict", good ? "good" : "bad", "text", text);
+		json_t *j = report_json(&r, file);
 
-		json_object_set_new(j, "dkim", dkim_json(&r));
+		if (authserv != NULL)
+			json_object_set_new(j, "authentication_results",
+			    json_string(ar.data + (ar.data[0] == ' ')));
 		if (cli_print_json(j) != 0)
 			rc = EXIT_USAGE;
 	} else {
-		printf("%s\n", text);
-		dkim_text(&r);
+		report_text(&r);
+		if (authserv != NULL)
+			printf("Authentication-Results:%s\n", ar.data);
 	}
 out:
-	kn_dkim_results_cleanup(&r.dkim);
-	kn_dkim_verifier_free(v);
+	kn_mail_report_cleanup(&r);
+	kn_mail_checker_free(ck);
+	kn_feed_free(feed);
 	kn_dns_free(dns);
 	kn_mail_free(m);
 	kn_config_cleanup(&cfg);
+	kn_buf_cleanup(&ar);
 	free(data);
 	return rc;
 }
