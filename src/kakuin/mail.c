@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include <jansson.h>
-#include <openssl/buffer.h>
 #include <openssl/err.h>
 #include <openssl/http.h>
 
@@ -332,9 +331,10 @@ out:
 static int
 fetch_feed(const char *url, char **out, size_t *len)
 {
-	BIO *mem;
-	BUF_MEM *bm = NULL;
-	int rc = 0;
+	struct kn_buf b;
+	BIO *in;
+	char chunk[16384];
+	int n, rc = 0;
 
 	*out = NULL;
 	*len = 0;
@@ -342,25 +342,28 @@ fetch_feed(const char *url, char **out, size_t *len)
 		return kn_err_set(KN_ERR_INVAL, "feed", "https feeds are "
 		    "not fetched by kakuin itself: download it (curl -o "
 		    "feed.der %s) and give the file", url);
-	mem = OSSL_HTTP_get(url, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
-	    NULL, 0, FEED_FETCH_MAX, FEED_TIMEOUT);
-	if (mem == NULL) {
+	/* The feed is DER: OpenSSL reads exactly one ASN.1 object. */
+	in = OSSL_HTTP_get(url, NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL,
+	    NULL, 1, FEED_FETCH_MAX, FEED_TIMEOUT);
+	if (in == NULL) {
 		ERR_clear_error();
 		return kn_err_set(KN_ERR_IO, "feed", "the feed cannot be "
-		    "fetched from %s (no answer, not HTTP 200, or larger "
-		    "than 32 MiB)", url);
+		    "fetched from %s (no answer, not HTTP 200, not DER, or "
+		    "larger than 32 MiB)", url);
 	}
-	BIO_get_mem_ptr(mem, &bm);
-	if (bm == NULL || bm->length == 0)
+	kn_buf_init(&b, FEED_FETCH_MAX);
+	while ((n = BIO_read(in, chunk, sizeof(chunk))) > 0)
+		kn_buf_putn(&b, chunk, (size_t)n);
+	BIO_free_all(in);
+	if (b.failed)
+		rc = kn_err_set(KN_ERR_TOOBIG, "feed", "the feed at %s is "
+		    "larger than 32 MiB", url);
+	else if (b.len == 0)
 		rc = kn_err_set(KN_ERR_INVAL, "feed", "%s answered with an "
 		    "empty body", url);
-	else if ((*out = malloc(bm->length)) == NULL)
-		rc = KN_ERR_NOMEM;
-	else {
-		memcpy(*out, bm->data, bm->length);
-		*len = bm->length;
-	}
-	BIO_free(mem);
+	else
+		*out = kn_buf_steal(&b, len);
+	kn_buf_cleanup(&b);
 	return rc;
 }
 
@@ -417,7 +420,7 @@ load_feed(struct cli *c, const char *src, const char *root,
 	else if (src != NULL)
 		rc = slurp(src, &data, &len);
 	else if ((rc = cli_ca(c)) == 0 &&
-	    (rc = kn_feed_pub_new(&pub, &fc)) == 0 &&
+	    (fc.ttl = c->cfg.feed_ttl, rc = kn_feed_pub_new(&pub, &fc)) == 0 &&
 	    (rc = kn_feed_current(pub, c->db, &c->env, &info, &der,
 	    &len)) == 0)
 		data = (char *)der;
