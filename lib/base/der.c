@@ -2,6 +2,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "base/der.h"
 
 void
@@ -29,6 +31,17 @@ kn_der_tlv(struct kn_buf *b, unsigned char tag, const void *p, size_t n)
 	kn_buf_putn(b, &tag, 1);
 	kn_der_len(b, n);
 	kn_buf_putn(b, p, n);
+}
+
+void
+kn_der_put_i2d(struct kn_buf *b, unsigned char **p, int n)
+{
+	if (n <= 0 || *p == NULL)
+		b->failed = true;
+	else
+		kn_buf_putn(b, *p, (size_t)n);
+	OPENSSL_free(*p);
+	*p = NULL;
 }
 
 void

@@ -22,6 +22,13 @@ void	kn_der_len(struct kn_buf *b, size_t n);
 /* Tag, length and n content octets. */
 void	kn_der_tlv(struct kn_buf *b, unsigned char tag, const void *p,
 	    size_t n);
+/*
+ * Appends the n octets an OpenSSL i2d_*() call allocated at *p and frees
+ * them; *p == NULL or n <= 0 (a failed i2d) marks b failed.  Call it as
+ * kn_der_put_i2d(b, &p, i2d_X(x, &p)) with p NULL: *p is read only after
+ * the i2d has run (arguments are evaluated in no set order).
+ */
+void	kn_der_put_i2d(struct kn_buf *b, unsigned char **p, int n);
 /* Puts tag and length in front of b->data[mark..b->len). */
 void	kn_der_wrap(struct kn_buf *b, size_t mark, unsigned char tag);
 /* INTEGER of a value >= 0, in the fewest octets (X.690 8.3.2). */

@@ -484,17 +484,6 @@ cert_status(struct kn_db *db, int64_t ca_id, const char *serial,
 	return rc;
 }
 
-/* Appends the DER an i2d_*() call wrote to p, and frees it. */
-static void
-put_i2d(struct kn_buf *b, unsigned char *p, int n)
-{
-	if (n <= 0 || p == NULL)
-		b->failed = true;
-	else
-		kn_buf_putn(b, p, (size_t)n);
-	OPENSSL_free(p);
-}
-
 /* "2026-11-21T19:58:14Z" from the store as a GeneralizedTime; false
  * when it is not a time. */
 static bool
@@ -566,7 +555,7 @@ put_single(struct kn_db *db, struct kn_buf *b, OCSP_CERTID *id,
 		}
 	}
 	*wrote = status;
-	put_i2d(b, p, i2d_OCSP_CERTID(id, &p));		/* certID */
+	kn_der_put_i2d(b, &p, i2d_OCSP_CERTID(id, &p));		/* certID */
 	switch (status) {
 	case V_OCSP_CERTSTATUS_GOOD:
 		kn_buf_putn(b, "\x80\x00", 2);		/* good [0] NULL */
@@ -795,8 +784,8 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	if (rq != NULL && (idx = OCSP_REQUEST_get_ext_by_NID(rq,
 	    NID_id_pkix_OCSP_Nonce, -1)) >= 0) {
 		r = tbs.len;
-		put_i2d(&tbs, p, i2d_X509_EXTENSION(OCSP_REQUEST_get_ext(rq,
-		    idx), &p));
+		kn_der_put_i2d(&tbs, &p, i2d_X509_EXTENSION(
+		    OCSP_REQUEST_get_ext(rq, idx), &p));
 		kn_der_wrap(&tbs, r, 0x30);		/* Extensions */
 		kn_der_wrap(&tbs, r, 0xa1);		/* [1] */
 	}
@@ -823,8 +812,7 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	/* BasicOCSPResponse */
 	kn_buf_putn(&resp, tbs.data, tbs.len);
 	m = resp.len;				/* signatureAlgorithm */
-	p = NULL;
-	put_i2d(&resp, p, i2d_ASN1_OBJECT(OBJ_nid2obj(sig_nid), &p));
+	kn_der_put_i2d(&resp, &p, i2d_ASN1_OBJECT(OBJ_nid2obj(sig_nid), &p));
 	/* sha*WithRSAEncryption takes NULL parameters (RFC 4055 section
 	 * 5), ecdsa-with-SHA* none (RFC 5758 section 3.2). */
 	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA)
@@ -834,17 +822,15 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	/* The responder's certificate goes along so that clients can check
 	 * it chains to the issuer (RFC 6960 section 4.2.2.2). */
 	m = resp.len;
-	p = NULL;
-	put_i2d(&resp, p, i2d_X509(signer, &p));
+	kn_der_put_i2d(&resp, &p, i2d_X509(signer, &p));
 	kn_der_wrap(&resp, m, 0x30);
 	kn_der_wrap(&resp, m, 0xa0);
 	kn_der_wrap(&resp, 0, 0x30);
 	/* OCSPResponse: successful, responseBytes id-pkix-ocsp-basic. */
 	kn_buf_putn(&fin, "\x0a\x01\x00", 3);
 	m = fin.len;
-	p = NULL;
-	put_i2d(&fin, p, i2d_ASN1_OBJECT(OBJ_nid2obj(NID_id_pkix_OCSP_basic),
-	    &p));
+	kn_der_put_i2d(&fin, &p, i2d_ASN1_OBJECT(OBJ_nid2obj(
+	    NID_id_pkix_OCSP_basic), &p));
 	kn_der_tlv(&fin, 0x04, resp.data, resp.len);
 	kn_der_wrap(&fin, m, 0x30);
 	kn_der_wrap(&fin, m, 0xa0);

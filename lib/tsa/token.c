@@ -36,24 +36,13 @@ struct kn__tsa_tmpl {
 	struct kn_buf	 ct_signed;	/* id-signedData */
 };
 
-/* Appends the n octets i2d_*() wrote to p, and frees them. */
-static void
-put_i2d(struct kn_buf *b, unsigned char *p, int n)
-{
-	if (n <= 0 || p == NULL)
-		b->failed = true;
-	else
-		kn_buf_putn(b, p, (size_t)n);
-	OPENSSL_free(p);
-}
-
 static void
 put_oid(struct kn_buf *b, int nid)
 {
 	unsigned char *p = NULL;
 	const ASN1_OBJECT *o = OBJ_nid2obj(nid);
 
-	put_i2d(b, p, o == NULL ? 0 : i2d_ASN1_OBJECT(o, &p));
+	kn_der_put_i2d(b, &p, o == NULL ? 0 : i2d_ASN1_OBJECT(o, &p));
 }
 
 static void
@@ -61,7 +50,7 @@ put_name(struct kn_buf *b, const X509_NAME *n)
 {
 	unsigned char *p = NULL;
 
-	put_i2d(b, p, i2d_X509_NAME(n, &p));
+	kn_der_put_i2d(b, &p, i2d_X509_NAME(n, &p));
 }
 
 static void
@@ -69,7 +58,8 @@ put_serial(struct kn_buf *b, const X509 *x)
 {
 	unsigned char *p = NULL;
 
-	put_i2d(b, p, i2d_ASN1_INTEGER(X509_get0_serialNumber(x), &p));
+	kn_der_put_i2d(b, &p, i2d_ASN1_INTEGER(X509_get0_serialNumber(x),
+	    &p));
 }
 
 /* The digest a unit signs with: one that fits its key. */

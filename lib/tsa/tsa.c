@@ -197,14 +197,16 @@ kn_tsa_reject(int failure, const char *text, unsigned char **out,
 	kn_buf_init(&resp, 4096);
 	kn_der_tlv(&info, 0x02, st, 1);			/* rejection */
 	if (text != NULL) {
-		kn_der_tlv(&utf, 0x0c, text, strlen(text));	/* UTF8String */
-		kn_der_tlv(&info, 0x30, utf.data, utf.len);	/* PKIFreeText */
+		/* PKIFreeText: SEQUENCE OF UTF8String */
+		kn_der_tlv(&utf, 0x0c, text, strlen(text));
+		kn_der_tlv(&info, 0x30, utf.data, utf.len);
 	}
 	if (failure >= 0 && failure <= 31) {
 		size_t nbytes = (size_t)failure / 8 + 1;
 
 		memset(bs, 0, sizeof(bs));
-		bs[0] = (unsigned char)(7 - failure % 8);	/* unused bits */
+		/* The BIT STRING's unused bits, then the bit. */
+		bs[0] = (unsigned char)(7 - failure % 8);
 		bs[nbytes] = (unsigned char)(0x80 >> (failure % 8));
 		kn_der_tlv(&bits, 0x03, bs, nbytes + 1);
 		kn_buf_putn(&info, bits.data, bits.len);
@@ -664,17 +666,6 @@ out:
 	return fail;
 }
 
-/* Appends the DER an i2d_*() call wrote to p, and frees it. */
-static void
-put_i2d(struct kn_buf *b, unsigned char *p, int n)
-{
-	if (n <= 0 || p == NULL)
-		b->failed = true;
-	else
-		kn_buf_putn(b, p, (size_t)n);
-	OPENSSL_free(p);
-}
-
 /* The token for a request check_request() accepted, into out. */
 static int
 grant(const struct kn_tsa *t, const struct unit *u, int64_t serial,
@@ -692,17 +683,14 @@ grant(const struct kn_tsa *t, const struct unit *u, int64_t serial,
 	kn_buf_init(&parts, TSA_REQ_MAX * 2);
 	/* The requested policy when it is one we serve (check_request()
 	 * refused any other), else the default (RFC 3161 section 2.4.2). */
-	put_i2d(&parts, p, i2d_ASN1_OBJECT(pol != NULL ? pol : t->policy,
-	    &p));
+	kn_der_put_i2d(&parts, &p, i2d_ASN1_OBJECT(pol != NULL ? pol :
+	    t->policy, &p));
 	imp = parts.len;
-	p = NULL;
-	put_i2d(&parts, p, i2d_TS_MSG_IMPRINT(TS_REQ_get_msg_imprint(req),
-	    &p));
+	kn_der_put_i2d(&parts, &p, i2d_TS_MSG_IMPRINT(
+	    TS_REQ_get_msg_imprint(req), &p));
 	non = parts.len;
-	if (nonce != NULL) {
-		p = NULL;
-		put_i2d(&parts, p, i2d_ASN1_INTEGER(nonce, &p));
-	}
+	if (nonce != NULL)
+		kn_der_put_i2d(&parts, &p, i2d_ASN1_INTEGER(nonce, &p));
 	end = parts.len;
 	if (parts.failed) {
 		rc = KN_ERR_NOMEM;

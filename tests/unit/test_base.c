@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "base/buf.h"
 #include "base/der.h"
 #include "base/err.h"
@@ -664,6 +666,23 @@ test_der(void **state)
 	kn_buf_putn(&b, "abc", 3);
 	kn_der_wrap(&b, 0, 0x04);
 	assert_true(b.failed);
+	/* An i2d's octets are appended and freed; a failed i2d (n <= 0)
+	 * fails the buffer. */
+	kn_buf_cleanup(&b);
+	kn_buf_init(&b, 64);
+	{
+		unsigned char *p = OPENSSL_malloc(3);
+
+		assert_non_null(p);
+		memcpy(p, "\x05\x00\x01", 3);
+		kn_der_put_i2d(&b, &p, 2);
+		assert_null(p);
+		assert_false(b.failed);
+		assert_int_equal(b.len, 2);
+		assert_memory_equal(b.data, "\x05\x00", 2);
+		kn_der_put_i2d(&b, &p, -1);
+		assert_true(b.failed);
+	}
 	/* SET OF: by octets, a shorter prefix first. */
 	v[0].ptr = "\x30\x02\x05\x00";
 	v[0].len = 4;
