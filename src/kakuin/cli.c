@@ -7,6 +7,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "base/buf.h"
 #include "base/err.h"
 #include "crypto/key.h"
 #include "kakuin/cli.h"
@@ -177,6 +178,39 @@ cli_ca(struct cli *c)
 	    sizeof(c->key_dir))) != 0)
 		return cli_fail(c, rc, "configuration");
 	return 0;
+}
+
+int
+cli_read_file(const char *path, size_t max, char **out, size_t *len)
+{
+	struct kn_buf b;
+	FILE *f = stdin;
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+
+	*out = NULL;
+	*len = 0;
+	if (strcmp(path, "-") != 0 && (f = fopen(path, "rb")) == NULL)
+		return kn_err_set(KN_ERR_IO, "file", "cannot read %s: %s",
+		    path, strerror(errno));
+	kn_buf_init(&b, max);
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (kn_buf_add(&b, chunk, n) != 0)
+			rc = kn_err_set(KN_ERR_TOOBIG, "file", "%s is larger "
+			    "than %zu bytes", path, max);
+	}
+	if (rc == 0 && ferror(f))
+		rc = kn_err_set(KN_ERR_IO, "file", "cannot read %s", path);
+	if (f != stdin)
+		fclose(f);
+	/* An empty file is an empty string, not NULL. */
+	if (rc == 0 && b.data == NULL && kn_buf_add(&b, "", 0) != 0)
+		rc = KN_ERR_NOMEM;
+	if (rc == 0 && (*out = kn_buf_steal(&b, len)) == NULL)
+		rc = KN_ERR_NOMEM;
+	kn_buf_cleanup(&b);
+	return rc;
 }
 
 char *

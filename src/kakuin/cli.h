@@ -57,6 +57,10 @@ int	cli_usage(const char *usage);
 int	cli_print_json(json_t *j);
 /* A JSON error object on stdout for --json callers, then cli_fail(). */
 int	cli_fail_json(struct cli *c, int rc, const char *what);
+/* Reads a whole file ("-": standard input) of at most max bytes into
+ * *out (malloc'd, NUL-terminated after len bytes).  0, or KN_ERR_IO /
+ * KN_ERR_TOOBIG / KN_ERR_NOMEM with a detail naming the file. */
+int	cli_read_file(const char *path, size_t max, char **out, size_t *len);
 /* Reads a secret from environment variable var, or prompts on the
  * terminal without echo.  Returns a malloc'd string or NULL. */
 char	*cli_secret(const char *var, const char *prompt);

@@ -16,38 +16,16 @@
 #include "kakuin/cli.h"
 #include "registry/feed.h"
 
-/* Reads a whole file of at most max bytes (NUL-terminated copy). */
+/* cli_read_file(), printing the problem. */
 static int
 read_all(const char *path, size_t max, char **out, size_t *len)
 {
-	struct stat sb;
-	FILE *f;
+	int rc;
 
-	*out = NULL;
-	if ((f = fopen(path, "rb")) == NULL || fstat(fileno(f), &sb) != 0) {
-		fprintf(stderr, "kakuin: cannot read %s: %s\n", path,
-		    strerror(errno));
-		if (f != NULL)
-			fclose(f);
+	if ((rc = cli_read_file(path, max, out, len)) != 0) {
+		fprintf(stderr, "kakuin: %s\n", kn_err_msg(rc));
 		return EXIT_USAGE;
 	}
-	if ((size_t)sb.st_size > max) {
-		fprintf(stderr, "kakuin: %s is larger than %zu bytes\n", path,
-		    max);
-		fclose(f);
-		return EXIT_USAGE;
-	}
-	*len = (size_t)sb.st_size;
-	if ((*out = malloc(*len + 1)) == NULL ||
-	    fread(*out, 1, *len, f) != *len) {
-		fprintf(stderr, "kakuin: cannot read %s\n", path);
-		free(*out);
-		*out = NULL;
-		fclose(f);
-		return EXIT_USAGE;
-	}
-	(*out)[*len] = '\0';
-	fclose(f);
 	return 0;
 }
 

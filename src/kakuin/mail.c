@@ -34,47 +34,17 @@
 
 #define MAX_KEYS	4	/* --key options of one mail sign */
 
-/* Reads a whole file ("-": standard input) up to the message cap. */
+/* Reads a message ("-": standard input) up to the message cap; prints
+ * the problem. */
 static int
 slurp(const char *path, char **out, size_t *len)
 {
-	struct kn_buf b;
-	FILE *f = stdin;
-	char chunk[65536];
-	size_t n;
-	int rc = 0;
+	int rc;
 
-	*out = NULL;
-	if (strcmp(path, "-") != 0 && (f = fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "kakuin: cannot read %s: %s\n", path,
-		    strerror(errno));
+	if ((rc = cli_read_file(path, KN_MAIL_MAX_SIZE, out, len)) != 0) {
+		fprintf(stderr, "kakuin: %s\n", kn_err_msg(rc));
 		return EXIT_USAGE;
 	}
-	kn_buf_init(&b, KN_MAIL_MAX_SIZE);
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (kn_buf_add(&b, chunk, n) != 0) {
-			fprintf(stderr, "kakuin: %s is larger than the %u MB a "
-			    "message may have\n", path,
-			    KN_MAIL_MAX_SIZE >> 20);
-			rc = EXIT_USAGE;
-			break;
-		}
-	}
-	if (rc == 0 && ferror(f)) {
-		fprintf(stderr, "kakuin: cannot read %s\n", path);
-		rc = EXIT_USAGE;
-	}
-	if (f != stdin)
-		fclose(f);
-	if (rc != 0) {
-		kn_buf_cleanup(&b);
-		return rc;
-	}
-	if (b.data == NULL && kn_buf_add(&b, "", 0) != 0) {
-		kn_buf_cleanup(&b);
-		return EXIT_BAD;
-	}
-	*out = kn_buf_steal(&b, len);
 	return 0;
 }
 
@@ -403,7 +373,7 @@ load_feed(struct cli *c, const char *src, const char *root,
 		return;
 	}
 	if (root != NULL)
-		rc = slurp(root, &anchors, &len);
+		rc = cli_read_file(root, 1 << 20, &anchors, &len);
 	else if (has_store(c->datadir)) {
 		rc = cli_open(c);
 		opened = rc == 0;
@@ -418,7 +388,7 @@ load_feed(struct cli *c, const char *src, const char *root,
 	    strstr(src, "://") != NULL)
 		rc = fetch_feed(src, &data, &len);
 	else if (src != NULL)
-		rc = slurp(src, &data, &len);
+		rc = cli_read_file(src, KN_FEED_MAX_SIZE, &data, &len);
 	else if ((rc = cli_ca(c)) == 0 &&
 	    (fc.ttl = c->cfg.feed_ttl, rc = kn_feed_pub_new(&pub, &fc)) == 0 &&
 	    (rc = kn_feed_current(pub, c->db, &c->env, &info, &der,

@@ -134,33 +134,12 @@ ts_stamp(struct cli *c, int argc, char **argv)
 static int
 read_file(const char *path, unsigned char **out, size_t *len)
 {
-	struct stat sb;
-	FILE *f;
+	int rc;
 
-	*out = NULL;
-	if ((f = fopen(path, "rb")) == NULL || fstat(fileno(f), &sb) != 0) {
-		fprintf(stderr, "kakuin: cannot read %s: %s\n", path,
-		    strerror(errno));
-		if (f != NULL)
-			fclose(f);
+	if ((rc = cli_read_file(path, TSR_MAX, (char **)out, len)) != 0) {
+		fprintf(stderr, "kakuin: %s\n", kn_err_msg(rc));
 		return EXIT_USAGE;
 	}
-	if (sb.st_size > TSR_MAX) {
-		fprintf(stderr, "kakuin: %s is larger than a time-stamp can be "
-		    "(%d bytes)\n", path, TSR_MAX);
-		fclose(f);
-		return EXIT_USAGE;
-	}
-	*len = (size_t)sb.st_size;
-	if ((*out = malloc(*len + 1)) == NULL ||
-	    fread(*out, 1, *len, f) != *len) {
-		fprintf(stderr, "kakuin: cannot read %s\n", path);
-		free(*out);
-		*out = NULL;
-		fclose(f);
-		return EXIT_USAGE;
-	}
-	fclose(f);
 	return 0;
 }
 
