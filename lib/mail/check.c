@@ -487,14 +487,11 @@ kn_mail_report_authres(struct kn_buf *out, const struct kn_mail_report *r,
 	if (rc != 0)
 		goto out;
 	if (r->from_ok) {
-		static const char *res[] = { "none", "pass", "fail",
-		    "temperror", "permerror" };
-		static const char *pol[] = { NULL, "none", "quarantine",
-		    "reject" };
-
-		if ((rc = kn_authres_add_dmarc(&ar, res[r->dmarc.result],
-		    r->from_domain, r->dmarc.result == KN_DMARC_FAIL ?
-		    pol[r->dmarc.policy] : NULL, r->dmarc.reason)) != 0)
+		if ((rc = kn_authres_add_dmarc(&ar, kn_dmarc_result_name(
+		    r->dmarc.result), r->from_domain, r->dmarc.result ==
+		    KN_DMARC_FAIL && r->dmarc.policy != KN_DMARC_POLICY_UNSET ?
+		    kn_dmarc_policy_name(r->dmarc.policy) : NULL,
+		    r->dmarc.reason)) != 0)
 			goto out;
 	} else if ((rc = kn_authres_add(&ar, NULL, "dmarc", "permerror",
 	    r->from_error)) != 0)

@@ -444,9 +444,6 @@ dkim_text(const struct kn_mail_report *r)
 static void
 report_text(const struct kn_mail_report *r)
 {
-	static const char *dm[] = { "none", "pass", "fail", "temperror",
-	    "permerror" };
-
 	printf("%s\n", r->text);
 	if (r->from_ok)
 		printf("  from: %s%s%s%s\n", r->from_display ?
@@ -460,7 +457,8 @@ report_text(const struct kn_mail_report *r)
 		    r->spf.domain, r->spf.reason);
 	else
 		printf("  spf=none: %s\n", r->spf_note);
-	printf("  dmarc=%s: %s\n", dm[r->dmarc.result], r->dmarc.reason);
+	printf("  dmarc=%s: %s\n", kn_dmarc_result_name(r->dmarc.result),
+	    r->dmarc.reason);
 	printf("  mark=%s: %s\n", kn_mark_result_name(r->mark.result),
 	    r->mark.reason);
 }
@@ -498,12 +496,17 @@ dkim_json(const struct kn_mail_report *r)
 	return arr;
 }
 
+/* A DMARC policy, or null when none was set. */
+static json_t *
+policy_json(enum kn_dmarc_policy p)
+{
+	return p == KN_DMARC_POLICY_UNSET ? json_null() :
+	    json_string(kn_dmarc_policy_name(p));
+}
+
 static json_t *
 report_json(const struct kn_mail_report *r, const char *file)
 {
-	static const char *dm[] = { "none", "pass", "fail", "temperror",
-	    "permerror" };
-	static const char *pol[] = { NULL, "none", "quarantine", "reject" };
 	const struct kn_feed_entry *org = r->mark.org;
 	json_t *j, *o;
 
@@ -529,16 +532,16 @@ report_json(const struct kn_mail_report *r, const char *file)
 		o = json_pack("{s:s, s:s}", "result", "none", "reason",
 		    r->spf_note);
 	json_object_set_new(j, "spf", o);
-	o = json_pack("{s:s, s:s}", "result", dm[r->dmarc.result], "reason",
+	o = json_pack("{s:s, s:s}", "result", kn_dmarc_result_name(
+	    r->dmarc.result), "reason",
 	    r->dmarc.reason);
 	if (r->dmarc.have_record) {
 		json_object_set_new(o, "policy_domain",
 		    json_string(r->dmarc.policy_domain));
-		json_object_set_new(o, "requested", pol[r->dmarc.requested] ?
-		    json_string(pol[r->dmarc.requested]) : json_null());
+		json_object_set_new(o, "requested",
+		    policy_json(r->dmarc.requested));
 	}
-	json_object_set_new(o, "policy", pol[r->dmarc.policy] ?
-	    json_string(pol[r->dmarc.policy]) : json_null());
+	json_object_set_new(o, "policy", policy_json(r->dmarc.policy));
 	json_object_set_new(o, "aligned", json_pack("{s:b, s:b}", "dkim",
 	    (r->dmarc.aligned & KN_DMARC_ALIGNED_DKIM) != 0, "spf",
 	    (r->dmarc.aligned & KN_DMARC_ALIGNED_SPF) != 0));
