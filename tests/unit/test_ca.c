@@ -39,7 +39,6 @@ struct fx {
 	struct kn_ca_env	 env;
 };
 
-static int pg_serial;
 
 static int
 common(struct fx *fx)
@@ -94,19 +93,12 @@ static int
 setup_pg(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	char *sql;
-	int rc;
 
 	if (fx == NULL)
 		return -1;
 	*state = fx;
-	fx->pgname = tu_printf("kn_ca_%ld_%d", (long)getpid(), ++pg_serial);
-	sql = tu_printf("CREATE DATABASE %s", fx->pgname);
-	rc = tu_pg_admin(sql);
-	free(sql);
-	if (rc != 0)
+	if (tu_pg_create("kn_ca", &fx->pgname, &fx->url) != 0)
 		return -1;
-	fx->url = tu_pg_url(getenv("KAKUIN_TEST_PG"), fx->pgname);
 	if (kn_db_open(&fx->db, fx->url) != 0)
 		return -1;
 	return common(fx);
@@ -116,7 +108,6 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	char *sql;
 
 	if (fx == NULL)
 		return 0;
@@ -124,12 +115,8 @@ teardown(void **state)
 	kn_keystore_free(fx->ks);
 	if (fx->dir != NULL)
 		tu_rmtree(fx->dir);
-	if (fx->pgname != NULL) {
-		sql = tu_printf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
-		    fx->pgname);
-		(void)tu_pg_admin(sql);
-		free(sql);
-	}
+	if (fx->pgname != NULL)
+		tu_pg_drop(fx->pgname);
 	free(fx->dir);
 	free(fx->pgname);
 	free(fx->url);

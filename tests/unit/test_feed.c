@@ -40,7 +40,6 @@ struct fx {
 	char			*anchors;
 };
 
-static int pg_serial;
 
 static int
 ca_in(struct kn_db *db, struct kn_ca_env *env)
@@ -106,20 +105,12 @@ static int
 setup_pg(void **state)
 {
 	struct fx *fx = calloc(1, sizeof(*fx));
-	char *sql;
-	int rc;
 
 	if (fx == NULL)
 		return -1;
 	*state = fx;
-	fx->pgname = tu_printf("kn_feed_%ld_%d", (long)getpid(),
-	    ++pg_serial);
-	sql = tu_printf("CREATE DATABASE %s", fx->pgname);
-	rc = tu_pg_admin(sql);
-	free(sql);
-	if (rc != 0)
+	if (tu_pg_create("kn_feed", &fx->pgname, &fx->url) != 0)
 		return -1;
-	fx->url = tu_pg_url(getenv("KAKUIN_TEST_PG"), fx->pgname);
 	if (kn_db_open(&fx->db, fx->url) != 0)
 		return -1;
 	return common(fx);
@@ -129,7 +120,6 @@ static int
 teardown(void **state)
 {
 	struct fx *fx = *state;
-	char *sql;
 
 	if (fx == NULL)
 		return 0;
@@ -138,12 +128,8 @@ teardown(void **state)
 	kn_keystore_free(fx->ks);
 	if (fx->dir != NULL)
 		tu_rmtree(fx->dir);
-	if (fx->pgname != NULL) {
-		sql = tu_printf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
-		    fx->pgname);
-		(void)tu_pg_admin(sql);
-		free(sql);
-	}
+	if (fx->pgname != NULL)
+		tu_pg_drop(fx->pgname);
 	free(fx->anchors);
 	free(fx->dir);
 	free(fx->pgname);

@@ -116,3 +116,30 @@ tu_pg_admin(const char *sql)
 	kn_db_close(admin);
 	return rc;
 }
+
+int
+tu_pg_create(const char *prefix, char **name, char **url)
+{
+	static int serial;
+	char *sql;
+	int rc;
+
+	*url = NULL;
+	*name = tu_printf("%s_%ld_%d", prefix, (long)getpid(), ++serial);
+	sql = tu_printf("CREATE DATABASE %s", *name);
+	rc = tu_pg_admin(sql);
+	free(sql);
+	if (rc == 0)
+		*url = tu_pg_url(getenv("KAKUIN_TEST_PG"), *name);
+	return rc;
+}
+
+void
+tu_pg_drop(const char *name)
+{
+	char *sql = tu_printf("DROP DATABASE IF EXISTS %s WITH (FORCE)",
+	    name);
+
+	(void)tu_pg_admin(sql);
+	free(sql);
+}

@@ -54,6 +54,14 @@ char	*tu_write(const char *dir, const char *name, const void *p, size_t n);
 char	*tu_pg_url(const char *base, const char *name);
 /* Runs sql on the server KAKUIN_TEST_PG names; 0 or an error (printed). */
 int	 tu_pg_admin(const char *sql);
+/*
+ * A new, empty database on the KAKUIN_TEST_PG server named
+ * <prefix>_<pid>_<n>: its name in *name and its store URL in *url (free()
+ * both).  0, or an error (printed).
+ */
+int	 tu_pg_create(const char *prefix, char **name, char **url);
+/* Drops a database tu_pg_create() made (connections closed by force). */
+void	 tu_pg_drop(const char *name);
 /* Asprintf that fails the test when out of memory. */
 char	*tu_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
