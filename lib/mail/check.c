@@ -338,7 +338,7 @@ first_failed(const struct kn_mail_report *r)
 
 /* The verdict and its words, from what the layers found. */
 static void
-conclude(struct kn_mail_report *r)
+conclude(struct kn_mail_checker *ck, struct kn_mail_report *r)
 {
 	const struct kn_dkim_result *bad;
 	const char *dom = r->from_domain;
@@ -376,6 +376,9 @@ conclude(struct kn_mail_report *r)
 		    r->dmarc.reason);
 		return;
 	}
+	/* Only now: in RFC 9989 mode finding organizational domains asks
+	 * DNS, and DMARC has answered every case above. */
+	aligned_dkim(ck, r);
 	if (r->dkim_aligned != NULL) {
 		/* No DMARC policy to apply (or none could be read), but the
 		 * author domain's own signature holds. */
@@ -444,8 +447,7 @@ kn_mail_check(struct kn_mail_checker *ck, struct kn_mail_report *out,
 		return rc;
 	if ((rc = mark(out, feed, feed_error)) != 0)
 		return rc;
-	aligned_dkim(ck, out);
-	conclude(out);
+	conclude(ck, out);
 	return 0;
 }
 

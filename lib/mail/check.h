@@ -75,7 +75,8 @@ struct kn_mail_report {
 
 	struct kn_dkim_results	 dkim;
 	/* A verified DKIM signature whose d= is in the author domain's
-	 * organizational domain (relaxed alignment, RFC 7489 3.1.1). */
+	 * organizational domain (relaxed alignment, RFC 7489 3.1.1);
+	 * looked for only when DMARC neither passed nor failed. */
 	const struct kn_dkim_result *dkim_aligned;
 
 	bool			 spf_checked;
