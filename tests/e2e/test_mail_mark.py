@@ -96,6 +96,10 @@ def test_genuine_mail_of_a_verified_organization(mark_env):
     assert got["kakuin-mark"].result == "pass"
     props = {(p.type, p.name): p.value for p in got["kakuin-mark"].properties}
     assert props[("policy", "corporate-number")] == KAKUIN_SHOJI
+    # RFC 9989's DNS tree walk finds the same policy.
+    rc, j = verify(e, sign(e, msg(), DOMAIN), "--dmarc", "9989")
+    assert rc == 0 and j["verdict"] == "trusted", j
+    assert j["dmarc"]["policy_domain"] == DOMAIN
     # The person-readable form says the same on its first line.
     r = cli(e, "mail", "verify", "-", input=sign(e, msg(), DOMAIN))
     assert r.returncode == 0, r
@@ -195,6 +199,10 @@ def test_feed_file_and_url_with_root(mark_env, serve):
                    str(root), datadir=other)
     assert j["mark"]["result"] == "none" and "feed" in j["mark"]["reason"], j
     assert rc == 0 and j["verdict"] == "authentic", j
+    # An https feed is not fetched by kakuin: the reason says what to do.
+    rc, j = verify(e, signed, "--feed", "https://127.0.0.1:1/feed",
+                   "--root", str(root), datadir=other)
+    assert j["mark"]["result"] == "none" and "curl" in j["mark"]["reason"]
     # No feed and no data directory: the domain is still authentic, and
     # the reason says why there is no mark.
     rc, j = verify(e, signed, datadir=other)
