@@ -1,17 +1,19 @@
 /*
  * sign-rate - the raw signing rate of one key of a data directory, on one
  * thread and then on THREADS threads sharing the key (as the server's
- * workers share a responder key): EVP_DigestSign over a message of LEN
- * bytes, a fresh digest-sign context per signature as OCSP_basic_sign
- * makes one.  The key is opened the way the server opens it (kakuin.conf,
- * the keystore, kn_key_load), so a pkcs11: URI signs inside the token.
+ * workers share a responder key), signing a message of LEN bytes each
+ * time.  The key is opened the way the server opens it (kakuin.conf, the
+ * keystore), so a pkcs11: URI signs inside the token; by default through
+ * the signer the server signs with (kn_key_signer: a session and a session
+ * copy of the key per thread), with -e through OpenSSL and libp11 on the
+ * token object (EVP_DigestSign, a fresh context per signature).
  *
- *   sign-rate -d DATADIR -k KEY_URI [-t SECONDS] [-j THREADS] [-m LEN]
+ *   sign-rate -d DATADIR -k KEY_URI [-t SECONDS] [-j THREADS] [-m LEN] [-e]
  *
  * Prints one key=value line per thread count on standard output:
  *
- *   sign threads=1 signatures=N seconds=S digest=NAME
- *   sign threads=T signatures=N seconds=S digest=NAME
+ *   sign threads=1 signatures=N seconds=S digest=NAME path=signer|evp
+ *   sign threads=T signatures=N seconds=S digest=NAME path=signer|evp
  *
  * bench/run puts these beside the OCSP responder's nonce answers.
  */
@@ -71,6 +73,7 @@ md_for(EVP_PKEY *key)
 struct signer {
 	pthread_t	 thread;
 	EVP_PKEY	*key;
+	struct kn_signer *ks;		/* NULL: EVP_DigestSign */
 	const EVP_MD	*md;
 	size_t		 len;
 	double		 until;		/* CLOCK_MONOTONIC */
@@ -91,14 +94,24 @@ sign_loop(void *arg)
 		return NULL;
 	memset(msg, 0x5a, s->len);
 	do {
+		msg[s->n % s->len] ^= 1;
+		siglen = sizeof(sig);
+		if (s->ks != NULL) {
+			if (kn_signer_sign(s->ks, s->md, msg, s->len, sig,
+			    &siglen) != 0) {
+				fprintf(stderr, "sign-rate: kn_signer_sign "
+				    "failed: %s\n", kn_err_get()->msg);
+				goto out;
+			}
+			s->n++;
+			continue;
+		}
 		if ((ctx = EVP_MD_CTX_new()) == NULL ||
 		    EVP_DigestSignInit(ctx, NULL, s->md, NULL, s->key) != 1) {
 			fprintf(stderr, "sign-rate: EVP_DigestSignInit "
 			    "failed\n");
 			goto out;
 		}
-		siglen = sizeof(sig);
-		msg[s->n % s->len] ^= 1;
 		if (EVP_DigestSign(ctx, sig, &siglen, msg, s->len) != 1) {
 			fprintf(stderr, "sign-rate: EVP_DigestSign failed\n");
 			goto out;
@@ -116,7 +129,8 @@ out:
 
 /* Signs for secs seconds on threads threads; prints the line if print. */
 static int
-run(EVP_PKEY *key, int threads, double secs, size_t len, bool print)
+run(EVP_PKEY *key, struct kn_signer *ks, int threads, double secs,
+    size_t len, bool print)
 {
 	struct signer s[MAX_THREADS];
 	const EVP_MD *md = md_for(key);
@@ -128,6 +142,7 @@ run(EVP_PKEY *key, int threads, double secs, size_t len, bool print)
 	for (k = 0; k < threads; k++) {
 		memset(&s[k], 0, sizeof(s[k]));
 		s[k].key = key;
+		s[k].ks = ks;
 		s[k].md = md;
 		s[k].len = len;
 		s[k].until = t0 + secs;
@@ -149,9 +164,9 @@ run(EVP_PKEY *key, int threads, double secs, size_t len, bool print)
 		return 1;
 	if (!print)
 		return 0;
-	printf("sign threads=%d signatures=%ld seconds=%.4f digest=%s\n",
-	    threads, total, t1 - t0, md != NULL ? EVP_MD_get0_name(md) :
-	    "none");
+	printf("sign threads=%d signatures=%ld seconds=%.4f digest=%s "
+	    "path=%s\n", threads, total, t1 - t0, md != NULL ?
+	    EVP_MD_get0_name(md) : "none", ks != NULL ? "signer" : "evp");
 	fflush(stdout);
 	return 0;
 }
@@ -160,7 +175,7 @@ static int
 usage(void)
 {
 	fprintf(stderr, "usage: sign-rate -d DATADIR -k KEY_URI "
-	    "[-t SECONDS] [-j THREADS] [-m LEN]\n");
+	    "[-t SECONDS] [-j THREADS] [-m LEN] [-e]\n");
 	return 2;
 }
 
@@ -171,12 +186,14 @@ main(int argc, char **argv)
 	struct kn_keystore *ks = NULL;
 	struct kn_config cfg;
 	EVP_PKEY *key = NULL;
+	struct kn_signer *signer = NULL;
 	const char *dir = NULL, *uri = NULL;
+	bool evp = false;
 	double secs = 2;
 	long len = 200, threads = 1;
 	int ch, rc, status = 1;
 
-	while ((ch = getopt(argc, argv, "d:k:t:j:m:")) != -1) {
+	while ((ch = getopt(argc, argv, "d:k:t:j:m:e")) != -1) {
 		switch (ch) {
 		case 'd':
 			dir = optarg;
@@ -192,6 +209,9 @@ main(int argc, char **argv)
 			break;
 		case 'm':
 			len = strtol(optarg, NULL, 10);
+			break;
+		case 'e':
+			evp = true;
 			break;
 		default:
 			return usage();
@@ -214,16 +234,17 @@ main(int argc, char **argv)
 		fail(rc, "keys");
 		goto out;
 	}
-	if ((rc = kn_key_load(ks, uri, &key)) != 0) {
+	if ((rc = kn_key_load(ks, uri, &key)) != 0 ||
+	    (!evp && (rc = kn_key_signer(ks, uri, &signer)) != 0)) {
 		fail(rc, "key");
 		goto out;
 	}
 	/* A short unmeasured warm-up: the token session, the key object. */
-	if (run(key, 1, 0.2, (size_t)len, false) != 0)
+	if (run(key, signer, 1, 0.2, (size_t)len, false) != 0)
 		goto out;
-	if (run(key, 1, secs, (size_t)len, true) != 0 ||
-	    (threads > 1 && run(key, (int)threads, secs, (size_t)len,
-	    true) != 0))
+	if (run(key, signer, 1, secs, (size_t)len, true) != 0 ||
+	    (threads > 1 && run(key, signer, (int)threads, secs,
+	    (size_t)len, true) != 0))
 		goto out;
 	status = 0;
 out:

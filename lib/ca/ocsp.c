@@ -182,55 +182,50 @@ static struct {
 	int64_t		 ca_id;
 	char		 ca_serial[KN_SERIAL_HEX];
 	X509		*cert;
-	EVP_PKEY	*key;
+	const struct kn_keystore *ks;
+	struct kn_signer *key;		/* the keystore's */
 	char		 not_after[21];
 	time_t		 at;
 } signers[SIGNER_CACHE];
 static pthread_mutex_t signers_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static bool
-signer_cached(const struct kn_ca *ca, const char *limit, X509 **cert,
-    EVP_PKEY **key)
+signer_cached(const struct kn_ca_env *env, const struct kn_ca *ca,
+    const char *limit, X509 **cert, struct kn_signer **key)
 {
 	size_t i = (size_t)ca->id % SIGNER_CACHE;
 	bool hit = false;
 
 	pthread_mutex_lock(&signers_mu);
 	if (signers[i].cert != NULL && signers[i].ca_id == ca->id &&
+	    signers[i].ks == env->ks &&
 	    strcmp(signers[i].ca_serial, ca->serial) == 0 &&
 	    signers[i].at + SIGNER_TTL > time(NULL) &&
 	    strcmp(signers[i].not_after, limit) > 0 &&
 	    X509_up_ref(signers[i].cert) == 1) {
-		if (EVP_PKEY_up_ref(signers[i].key) == 1) {
-			*cert = signers[i].cert;
-			*key = signers[i].key;
-			hit = true;
-		} else
-			X509_free(signers[i].cert);
+		*cert = signers[i].cert;
+		*key = signers[i].key;
+		hit = true;
 	}
 	pthread_mutex_unlock(&signers_mu);
 	return hit;
 }
 
 static void
-signer_keep(const struct kn_ca *ca, const char *not_after, X509 *cert,
-    EVP_PKEY *key)
+signer_keep(const struct kn_ca_env *env, const struct kn_ca *ca,
+    const char *not_after, X509 *cert, struct kn_signer *key)
 {
 	size_t i = (size_t)ca->id % SIGNER_CACHE;
 
 	if (X509_up_ref(cert) != 1)
 		return;
-	if (EVP_PKEY_up_ref(key) != 1) {
-		X509_free(cert);
-		return;
-	}
 	pthread_mutex_lock(&signers_mu);
 	X509_free(signers[i].cert);
-	EVP_PKEY_free(signers[i].key);
 	signers[i].ca_id = ca->id;
 	snprintf(signers[i].ca_serial, sizeof(signers[i].ca_serial), "%s",
 	    ca->serial);
 	signers[i].cert = cert;
+	signers[i].ks = env->ks;
 	signers[i].key = key;
 	snprintf(signers[i].not_after, sizeof(signers[i].not_after), "%s",
 	    not_after);
@@ -242,7 +237,7 @@ signer_keep(const struct kn_ca *ca, const char *not_after, X509 *cert,
  * or the newest ends within SIGNER_RENEW days. */
 static int
 signer_get(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
-    const struct kn_ca *ca, X509 **cert, EVP_PKEY **key)
+    const struct kn_ca *ca, X509 **cert, struct kn_signer **key)
 {
 	char na[21], limit[21], *uri = NULL, *pem = NULL;
 	int rc, tries;
@@ -250,7 +245,7 @@ signer_get(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	*cert = NULL;
 	*key = NULL;
 	kn_time_rfc3339(limit, time(NULL) + SIGNER_RENEW * 86400L);
-	if (signer_cached(ca, limit, cert, key))
+	if (signer_cached(env, ca, limit, cert, key))
 		return 0;
 	for (tries = 0; tries < 2; tries++) {
 		rc = signer_row(db, ca->id, &uri, &pem, na);
@@ -282,14 +277,14 @@ signer_get(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	if ((*cert = kn__pem_x509(pem)) == NULL)
 		rc = KN_ERR_INTERNAL;
 	else
-		rc = kn_key_load(env->ks, uri, key);
+		rc = kn_key_signer(env->ks, uri, key);
 	free(uri);
 	free(pem);
 	if (rc != 0) {
 		X509_free(*cert);
 		*cert = NULL;
 	} else
-		signer_keep(ca, na, *cert, *key);
+		signer_keep(env, ca, na, *cert, *key);
 	return rc;
 }
 
@@ -298,7 +293,7 @@ kn_ocsp_signer(struct kn_db *db, const struct kn_ca_env *env,
     const char *actor, const char *ca_name)
 {
 	struct kn_ca ca;
-	EVP_PKEY *key = NULL;
+	struct kn_signer *key = NULL;
 	X509 *cert = NULL;
 	int rc;
 
@@ -306,7 +301,6 @@ kn_ocsp_signer(struct kn_db *db, const struct kn_ca_env *env,
 		return rc;
 	rc = signer_get(db, env, actor, &ca, &cert, &key);
 	X509_free(cert);
-	EVP_PKEY_free(key);
 	kn_ca_cleanup(&ca);
 	return rc;
 }
@@ -737,8 +731,8 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
     struct kn_ocsp_info *info, int *first)
 {
 	struct kn_buf tbs, resp, fin;
-	EVP_MD_CTX *ctx = NULL;
-	EVP_PKEY *key = NULL;
+	struct kn_signer *sk = NULL;
+	EVP_PKEY *key;
 	X509 *signer = NULL;
 	const EVP_MD *md;
 	unsigned char kh[SHA_DIGEST_LENGTH], *sig = NULL, *p = NULL;
@@ -752,10 +746,11 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	kn_buf_init(&resp, 1 << 20);
 	kn_buf_init(&fin, 1 << 20);
 	if ((rc = signer_get(db, env, "kakuin serve", &v[which].ca, &signer,
-	    &key)) != 0) {
+	    &sk)) != 0) {
 		info->why = "the OCSP responder's key is not available";
 		goto out;
 	}
+	key = kn_signer_pkey(sk);
 	kn_time_rfc3339(info->this_update, now);
 	kn_time_rfc3339(info->next_update, now + OCSP_HOURS * 3600L);
 	/* ResponseData: responderID byKey [2], the SHA-1 of the responder's
@@ -803,10 +798,7 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	    NID_undef, EVP_PKEY_get_base_id(key)) != 1 ||
 	    (siglen = (size_t)EVP_PKEY_get_size(key)) == 0 ||
 	    (sig = malloc(siglen + 1)) == NULL ||
-	    (ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit(ctx, NULL, md, NULL, key) != 1 ||
-	    EVP_DigestSign(ctx, sig + 1, &siglen, (unsigned char *)tbs.data,
-	    tbs.len) != 1)
+	    kn_signer_sign(sk, md, tbs.data, tbs.len, sig + 1, &siglen) != 0)
 		goto out;
 	sig[0] = 0;				/* BIT STRING: no unused bits */
 	/* BasicOCSPResponse */
@@ -847,13 +839,11 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	}
 	rc = 0;
 out:
-	EVP_MD_CTX_free(ctx);
 	free(sig);
 	kn_buf_cleanup(&tbs);
 	kn_buf_cleanup(&resp);
 	kn_buf_cleanup(&fin);
 	X509_free(signer);
-	EVP_PKEY_free(key);
 	return rc;
 }
 

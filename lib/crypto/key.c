@@ -63,6 +63,23 @@ struct cached {
 	EVP_PKEY	*pkey;
 };
 
+struct kn_signer {
+	char			*uri;
+	EVP_PKEY		*pkey;
+	struct kn_p11sign	*p11;		/* NULL: OpenSSL signs */
+};
+
+static void
+signer_free(struct kn_signer *s)
+{
+	if (s == NULL)
+		return;
+	kn_p11sign_free(s->p11);
+	EVP_PKEY_free(s->pkey);
+	free(s->uri);
+	free(s);
+}
+
 struct kn_keystore {
 	char		*module;
 	char		*token;
@@ -74,6 +91,9 @@ struct kn_keystore {
 	struct cached	*cache;
 	size_t		 ncache;
 	size_t		 capcache;
+	struct kn_signer **signers;		/* under lock */
+	size_t		 nsigners;
+	size_t		 capsigners;
 };
 
 int
@@ -215,6 +235,9 @@ kn_keystore_free(struct kn_keystore *ks)
 	if (ks == NULL)
 		return;
 	/* Our references go before libp11 releases the keys they wrap. */
+	for (i = 0; i < ks->nsigners; i++)
+		signer_free(ks->signers[i]);
+	free(ks->signers);
 	for (i = 0; i < ks->ncache; i++) {
 		EVP_PKEY_free(ks->cache[i].pkey);
 		free(ks->cache[i].token);
@@ -757,6 +780,113 @@ load_pkcs11(struct kn_keystore *ks, const char *uri, EVP_PKEY **out)
  out:
 	pthread_mutex_unlock(&ks->lock);
 	EVP_PKEY_free(pkey);
+	return r;
+}
+
+/* Signers --------------------------------------------------------------- */
+
+static int
+signer_new(struct kn_keystore *ks, const char *uri, struct kn_signer **out)
+{
+	char token[TOKEN_MAX + 1], object[OBJECT_MAX + 1];
+	struct kn_signer *s;
+	int r;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL ||
+	    (s->uri = strdup(uri)) == NULL) {
+		free(s);
+		return kn_err_set(KN_ERR_NOMEM, NULL, "out of memory");
+	}
+	if ((r = kn_key_load(ks, uri, &s->pkey)) < 0)
+		goto out;
+	if (strncasecmp(uri, "pkcs11:", 7) == 0) {
+		/* kn_key_load parsed the URI and loaded ks->mod. */
+		if ((r = kn_key_pkcs11_uri_parse(token, object, uri)) < 0 ||
+		    (r = kn_p11sign_new(ks->mod, &s->p11, token, object,
+		    s->pkey)) < 0)
+			goto out;
+	}
+	*out = s;
+	s = NULL;
+	r = 0;
+ out:
+	signer_free(s);
+	return r;
+}
+
+int
+kn_key_signer(struct kn_keystore *ks, const char *uri,
+    struct kn_signer **out)
+{
+	struct kn_signer *s = NULL;
+	size_t i;
+	int r;
+
+	if (uri == NULL || *uri == '\0')
+		return kn_err_set(KN_ERR_INVAL, "uri", "no key URI given");
+	pthread_mutex_lock(&ks->lock);
+	for (i = 0; i < ks->nsigners; i++) {
+		if (strcmp(ks->signers[i]->uri, uri) == 0) {
+			*out = ks->signers[i];
+			pthread_mutex_unlock(&ks->lock);
+			return 0;
+		}
+	}
+	pthread_mutex_unlock(&ks->lock);
+	/* Made unlocked (kn_key_load locks); a racing twin is dropped. */
+	if ((r = signer_new(ks, uri, &s)) < 0)
+		return r;
+	pthread_mutex_lock(&ks->lock);
+	r = 0;
+	for (i = 0; i < ks->nsigners; i++) {
+		if (strcmp(ks->signers[i]->uri, uri) == 0) {
+			*out = ks->signers[i];
+			goto out;
+		}
+	}
+	if ((r = kn_reserve(&ks->signers, &ks->capsigners, ks->nsigners,
+	    sizeof(*ks->signers), CACHE_MAX)) < 0) {
+		r = kn_err_set(r, NULL, "too many signing keys loaded");
+		goto out;
+	}
+	ks->signers[ks->nsigners++] = s;
+	*out = s;
+	s = NULL;
+	r = 0;
+ out:
+	pthread_mutex_unlock(&ks->lock);
+	signer_free(s);
+	return r;
+}
+
+EVP_PKEY *
+kn_signer_pkey(const struct kn_signer *s)
+{
+	return s->pkey;
+}
+
+int
+kn_signer_sign(struct kn_signer *s, const EVP_MD *md, const void *tbs,
+    size_t n, unsigned char *sig, size_t *siglen)
+{
+	unsigned char dg[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+	EVP_MD_CTX *ctx = NULL;
+	int r = 0;
+
+	if (s->p11 != NULL && kn_p11sign_takes(s->p11, md)) {
+		if (EVP_Digest(tbs, n, dg, &dlen, md, NULL) != 1)
+			return kn_err_set(KN_ERR_CRYPTO, NULL,
+			    "cannot compute the digest to sign");
+		return kn_p11sign_digest(s->p11, md, dg, dlen, sig, siglen);
+	}
+	if ((ctx = EVP_MD_CTX_new()) == NULL ||
+	    EVP_DigestSignInit(ctx, NULL, md, NULL, s->pkey) != 1 ||
+	    EVP_DigestSign(ctx, sig, siglen, tbs, n) != 1) {
+		ERR_clear_error();
+		r = kn_err_set(KN_ERR_CRYPTO, NULL, "the key cannot sign");
+	}
+	EVP_MD_CTX_free(ctx);
 	return r;
 }
 

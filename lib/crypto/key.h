@@ -74,6 +74,35 @@ int	kn_key_load(struct kn_keystore *ks, const char *uri, EVP_PKEY **out)
 	    KN_WUR;
 
 /*
+ * A signer: the way this process signs fastest with the key a URI names,
+ * for the hot paths (OCSP answers and time-stamp tokens signed per
+ * request).  For a pkcs11: key each signing thread gets a PKCS#11 session
+ * of its own holding a session copy of the key (C_CopyObject with
+ * CKA_TOKEN false: the copy stays inside the token, as sensitive and
+ * unextractable as the original, and goes with the session), so threads
+ * neither queue for one session nor make the token reread its stored
+ * object on every signature; kakuin hashes and the token signs the digest
+ * (CKM_ECDSA, or CKM_RSA_PKCS over a DigestInfo).  Anything else signs
+ * through OpenSSL as kn_key_load's key would.  Signers are kept in the
+ * keystore, one per URI: *out is borrowed and valid until kn_keystore_free.
+ */
+struct kn_signer;
+
+int	kn_key_signer(struct kn_keystore *ks, const char *uri,
+	    struct kn_signer **out) KN_WUR;
+/* The key's EVP_PKEY (algorithm, size, public half); borrowed. */
+EVP_PKEY *kn_signer_pkey(const struct kn_signer *s);
+/*
+ * Signs n bytes of tbs with digest md (NULL for Ed25519) into sig, which
+ * holds EVP_PKEY_get_size bytes; *siglen is its length on return: an
+ * ECDSA-Sig-Value in DER or an RSA PKCS #1 v1.5 signature, as
+ * EVP_DigestSign gives.  Thread-safe.
+ */
+int	kn_signer_sign(struct kn_signer *s, const EVP_MD *md,
+	    const void *tbs, size_t n, unsigned char *sig, size_t *siglen)
+	    KN_WUR;
+
+/*
  * Creates a SoftHSM2 configuration (DATADIR/softhsm2.conf) and token
  * directory (DATADIR/tokens) and initializes a token labelled label with
  * the given user PIN and security officer PIN.  Writes the configuration
@@ -105,6 +134,22 @@ void	kn_p11mod_put(struct kn_p11mod *m);
 /* A new reference to the private key labelled object in token. */
 int	kn_p11mod_load_key(struct kn_p11mod *m, EVP_PKEY **out,
 	    const char *token, const char *object, const char *pin) KN_WUR;
+/*
+ * The token half of a signer: sessions of the module that holds pkey's
+ * token object, with a module reference.  *out is NULL (and 0 returned)
+ * when the key is neither EC nor RSA: the caller signs through OpenSSL.
+ */
+struct kn_p11sign;
+
+int	kn_p11sign_new(struct kn_p11mod *m, struct kn_p11sign **out,
+	    const char *token, const char *object, EVP_PKEY *pkey) KN_WUR;
+void	kn_p11sign_free(struct kn_p11sign *ps);
+/* Whether it signs digests of md (RSA: those it has a DigestInfo for). */
+bool	kn_p11sign_takes(const struct kn_p11sign *ps, const EVP_MD *md);
+/* Signs the digest dg of md; KN_ERR_CRYPTO when the token fails twice. */
+int	kn_p11sign_digest(struct kn_p11sign *ps, const EVP_MD *md,
+	    const unsigned char *dg, size_t dlen, unsigned char *sig,
+	    size_t *siglen) KN_WUR;
 /* Generates a key pair labelled label in token with direct PKCS#11 calls. */
 int	kn_p11_generate(const char *module, const char *softhsm_conf,
 	    const char *token, const char *pin, enum kn_keyalg alg,

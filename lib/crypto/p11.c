@@ -15,7 +15,8 @@
  *
  * Signing needs no lock of ours: libp11 0.4.12 takes a session from a
  * per-slot pool under its own mutex for each operation, and the module is
- * initialized with CKF_OS_LOCKING_OK.
+ * initialized with CKF_OS_LOCKING_OK.  A signer (below) has a pool of
+ * sessions of its own, each under its own lock.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -38,6 +39,8 @@
 #undef OPENSSL_NO_DEPRECATED
 #include <openssl/crypto.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
 
 #include <p11-kit/pkcs11.h>
 #include <libp11.h>
@@ -910,5 +913,342 @@ kn_p11mod_load_key(struct kn_p11mod *m, EVP_PKEY **out, const char *token,
 	r = 0;
  out:
 	pthread_mutex_unlock(&m->lock);
+	return r;
+}
+
+/* Signers ---------------------------------------------------------------- */
+
+/*
+ * Each signing thread keeps to one session of the pool (its hint), so a
+ * session is taken without a wait unless more threads sign at once than
+ * the pool has sessions.  A session is opened on first use: the token
+ * object is found by its label and copied into the session.
+ */
+#define SIGN_POOL	16
+#define EC_SIG_MAX	(2 * 66)	/* r || s of P-521 at most */
+#define COPY_SUFFIX	" (session copy)"
+
+struct p11sess {
+	pthread_mutex_t		 lock;
+	bool			 open;
+	CK_SESSION_HANDLE	 s;
+	CK_OBJECT_HANDLE	 key;
+	bool			 copied;	/* key is the session copy */
+};
+
+struct kn_p11sign {
+	struct kn_p11mod	*m;		/* a reference */
+	void			*dl;
+	CK_FUNCTION_LIST	*f;
+	CK_SLOT_ID		 slot;
+	char			 object[256];
+	char			 copy_label[256 + sizeof(COPY_SUFFIX)];
+	bool			 ec;
+	struct p11sess		 pool[SIGN_POOL];
+};
+
+static unsigned int sign_hints;
+static _Thread_local unsigned int sign_hint = UINT_MAX;
+
+/* DigestInfo prefixes (RFC 8017 section 9.2, note 1). */
+static const struct {
+	int			 nid;
+	size_t			 len;
+	const unsigned char	*der;
+} digestinfo[] = {
+	{ NID_sha256, 19, (const unsigned char *)"\x30\x31\x30\x0d\x06\x09"
+	    "\x60\x86\x48\x01\x65\x03\x04\x02\x01\x05\x00\x04\x20" },
+	{ NID_sha384, 19, (const unsigned char *)"\x30\x41\x30\x0d\x06\x09"
+	    "\x60\x86\x48\x01\x65\x03\x04\x02\x02\x05\x00\x04\x30" },
+	{ NID_sha512, 19, (const unsigned char *)"\x30\x51\x30\x0d\x06\x09"
+	    "\x60\x86\x48\x01\x65\x03\x04\x02\x03\x05\x00\x04\x40" },
+};
+
+static const unsigned char *
+digestinfo_for(const EVP_MD *md, size_t *len)
+{
+	size_t i;
+
+	for (i = 0; md != NULL && i < sizeof(digestinfo) /
+	    sizeof(digestinfo[0]); i++) {
+		if (digestinfo[i].nid == EVP_MD_get_type(md)) {
+			*len = digestinfo[i].len;
+			return digestinfo[i].der;
+		}
+	}
+	return NULL;
+}
+
+int
+kn_p11sign_new(struct kn_p11mod *m, struct kn_p11sign **out,
+    const char *token, const char *object, EVP_PKEY *pkey)
+{
+	struct kn_p11sign *ps = NULL;
+	struct direct d;
+	CK_C_GetFunctionList getlist;
+	int base = EVP_PKEY_get_base_id(pkey), i, r;
+
+	*out = NULL;
+	if (base != EVP_PKEY_EC && base != EVP_PKEY_RSA)
+		return 0;
+	if (strlen(object) >= sizeof(ps->object))
+		return kn_err_set(KN_ERR_INVAL, "uri",
+		    "the PKCS#11 object label is too long");
+	if ((ps = calloc(1, sizeof(*ps))) == NULL)
+		return kn_err_set(KN_ERR_NOMEM, NULL, "out of memory");
+	for (i = 0; i < SIGN_POOL; i++)
+		pthread_mutex_init(&ps->pool[i].lock, NULL);
+	memcpy(ps->object, object, strlen(object) + 1);
+	snprintf(ps->copy_label, sizeof(ps->copy_label), "%s%s", object,
+	    COPY_SUFFIX);
+	ps->ec = base == EVP_PKEY_EC;
+	pthread_mutex_lock(&reg_lock);
+	m->refs++;
+	ps->m = m;
+	/* libp11 has the module loaded and initialized: the same copy. */
+	if ((ps->dl = dlopen(m->path, RTLD_NOW | RTLD_LOCAL |
+	    RTLD_NOLOAD)) == NULL) {
+		r = kn_err_set(KN_ERR_CONFIG, "module",
+		    "PKCS#11 module %s is not loaded", m->path);
+		goto out;
+	}
+	*(void **)&getlist = dlsym(ps->dl, "C_GetFunctionList");
+	if (getlist == NULL || getlist(&ps->f) != CKR_OK || ps->f == NULL) {
+		r = kn_err_set(KN_ERR_CONFIG, "module",
+		    "%s is not a PKCS#11 module", m->path);
+		goto out;
+	}
+	memset(&d, 0, sizeof(d));
+	d.f = ps->f;
+	if ((r = direct_find_token(&d, &ps->slot, token)) < 0)
+		goto out;
+	*out = ps;
+	ps = NULL;
+	r = 0;
+ out:
+	pthread_mutex_unlock(&reg_lock);
+	kn_p11sign_free(ps);
+	return r;
+}
+
+static void
+sess_close(struct kn_p11sign *ps, struct p11sess *ss)
+{
+	/* Closing the session destroys the session copy of the key. */
+	if (ss->open)
+		(void)ps->f->C_CloseSession(ss->s);
+	ss->open = false;
+	ss->copied = false;
+}
+
+void
+kn_p11sign_free(struct kn_p11sign *ps)
+{
+	int i;
+
+	if (ps == NULL)
+		return;
+	for (i = 0; i < SIGN_POOL; i++) {
+		if (ps->f != NULL)
+			sess_close(ps, &ps->pool[i]);
+		pthread_mutex_destroy(&ps->pool[i].lock);
+	}
+	if (ps->dl != NULL)
+		dlclose(ps->dl);
+	kn_p11mod_put(ps->m);
+	free(ps);
+}
+
+bool
+kn_p11sign_takes(const struct kn_p11sign *ps, const EVP_MD *md)
+{
+	size_t len;
+
+	if (ps == NULL || md == NULL)
+		return false;
+	return ps->ec || digestinfo_for(md, &len) != NULL;
+}
+
+/*
+ * Opens a session (the token is logged in for the whole application by
+ * libp11) and finds the key; copies it into the session when the token
+ * allows it, else signs with the token object itself.
+ */
+static int
+sess_open(struct kn_p11sign *ps, struct p11sess *ss)
+{
+	CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+	CK_ATTRIBUTE find[3], copy[2];
+	CK_OBJECT_HANDLE h[2], c;
+	CK_ULONG n = 0;
+	CK_RV rv;
+
+	rv = ps->f->C_OpenSession(ps->slot, CKF_SERIAL_SESSION, NULL, NULL,
+	    &ss->s);
+	if (rv != CKR_OK)
+		return ckr_err(rv, "opening a PKCS#11 session for signing");
+	ss->open = true;
+	find[0].type = CKA_CLASS;
+	find[0].pValue = &cls;
+	find[0].ulValueLen = sizeof(cls);
+	find[1].type = CKA_LABEL;
+	find[1].pValue = ps->object;
+	find[1].ulValueLen = (CK_ULONG)strlen(ps->object);
+	find[2].type = CKA_TOKEN;
+	find[2].pValue = &yes;
+	find[2].ulValueLen = sizeof(yes);
+	if ((rv = ps->f->C_FindObjectsInit(ss->s, find, 3)) != CKR_OK)
+		goto fail;
+	rv = ps->f->C_FindObjects(ss->s, h, 2, &n);
+	(void)ps->f->C_FindObjectsFinal(ss->s);
+	if (rv != CKR_OK)
+		goto fail;
+	if (n != 1) {
+		sess_close(ps, ss);
+		return kn_err_set(KN_ERR_NOTFOUND, "uri",
+		    "the PKCS#11 token no longer holds one private key "
+		    "labelled \"%s\"", ps->object);
+	}
+	ss->key = h[0];
+	/* Under a label no key URI can name (kakuin's labels have no
+	 * spaces), so that loading the key by its label still finds one. */
+	copy[0].type = CKA_TOKEN;
+	copy[0].pValue = &no;
+	copy[0].ulValueLen = sizeof(no);
+	copy[1].type = CKA_LABEL;
+	copy[1].pValue = ps->copy_label;
+	copy[1].ulValueLen = (CK_ULONG)strlen(ps->copy_label);
+	if (ps->f->C_CopyObject(ss->s, h[0], copy, 2, &c) == CKR_OK) {
+		ss->key = c;
+		ss->copied = true;
+	}
+	return 0;
+ fail:
+	sess_close(ps, ss);
+	return ckr_err(rv, "finding the signing key in the PKCS#11 token");
+}
+
+/* r || s as an ECDSA-Sig-Value (RFC 5480 section 2.2 / SEC 1). */
+static int
+ec_der(unsigned char *sig, size_t *siglen, const unsigned char *rs,
+    size_t n)
+{
+	unsigned char body[EC_SIG_MAX + 8], *p = body;
+	const unsigned char *v;
+	size_t half = n / 2, k, len, blen;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		v = rs + (size_t)i * half;
+		for (len = half; len > 1 && *v == 0; len--)
+			v++;
+		*p++ = 0x02;
+		*p++ = (unsigned char)(len + (*v & 0x80 ? 1 : 0));
+		if (*v & 0x80)
+			*p++ = 0;
+		memcpy(p, v, len);
+		p += len;
+	}
+	blen = (size_t)(p - body);
+	k = blen < 128 ? 2 : 3;
+	if (k + blen > *siglen)
+		return kn_err_set(KN_ERR_TOOBIG, NULL,
+		    "the signature buffer is too small");
+	sig[0] = 0x30;
+	if (blen < 128)
+		sig[1] = (unsigned char)blen;
+	else {
+		sig[1] = 0x81;
+		sig[2] = (unsigned char)blen;
+	}
+	memcpy(sig + k, body, blen);
+	*siglen = k + blen;
+	return 0;
+}
+
+static CK_RV
+sess_sign(struct kn_p11sign *ps, struct p11sess *ss, const EVP_MD *md,
+    const unsigned char *dg, size_t dlen, unsigned char *out, CK_ULONG *len)
+{
+	CK_MECHANISM mech = { CKM_ECDSA, NULL, 0 };
+	unsigned char in[19 + EVP_MAX_MD_SIZE];
+	const unsigned char *pre;
+	size_t plen = 0;
+	CK_RV rv;
+
+	if (ps->ec) {
+		memcpy(in, dg, dlen);
+	} else {
+		mech.mechanism = CKM_RSA_PKCS;
+		if ((pre = digestinfo_for(md, &plen)) == NULL)
+			return CKR_MECHANISM_INVALID;
+		memcpy(in, pre, plen);
+		memcpy(in + plen, dg, dlen);
+	}
+	if ((rv = ps->f->C_SignInit(ss->s, &mech, ss->key)) != CKR_OK)
+		return rv;
+	return ps->f->C_Sign(ss->s, in, (CK_ULONG)(plen + dlen), out, len);
+}
+
+int
+kn_p11sign_digest(struct kn_p11sign *ps, const EVP_MD *md,
+    const unsigned char *dg, size_t dlen, unsigned char *sig,
+    size_t *siglen)
+{
+	struct p11sess *ss;
+	unsigned char ecsig[EC_SIG_MAX];
+	unsigned char *out;
+	CK_ULONG len;
+	CK_RV rv = CKR_OK;
+	unsigned int h, i;
+	int r, tries;
+
+	if (dlen > EVP_MAX_MD_SIZE)
+		return kn_err_set(KN_ERR_INVAL, NULL, "digest too long");
+	if (sign_hint == UINT_MAX)
+		sign_hint = __atomic_fetch_add(&sign_hints, 1,
+		    __ATOMIC_RELAXED);
+	h = sign_hint % SIGN_POOL;
+	ss = &ps->pool[h];
+	for (i = 0; i < SIGN_POOL; i++) {
+		if (pthread_mutex_trylock(&ps->pool[(h + i) %
+		    SIGN_POOL].lock) == 0) {
+			ss = &ps->pool[(h + i) % SIGN_POOL];
+			break;
+		}
+	}
+	if (i == SIGN_POOL)
+		pthread_mutex_lock(&ss->lock);
+	/* A second try with a new session: the token may have been
+	 * reinserted or its session closed under us. */
+	for (tries = 0; tries < 2; tries++) {
+		if (!ss->open && (r = sess_open(ps, ss)) < 0)
+			goto out;
+		out = ps->ec ? ecsig : sig;
+		len = ps->ec ? (CK_ULONG)sizeof(ecsig) : (CK_ULONG)*siglen;
+		if ((rv = sess_sign(ps, ss, md, dg, dlen, out, &len)) ==
+		    CKR_OK)
+			break;
+		sess_close(ps, ss);
+	}
+	if (rv != CKR_OK) {
+		r = ckr_err(rv, "signing in the PKCS#11 token");
+		goto out;
+	}
+	if (ps->ec) {
+		if (len == 0 || len % 2 != 0 || len > sizeof(ecsig)) {
+			r = kn_err_set(KN_ERR_CRYPTO, NULL,
+			    "the PKCS#11 token gave a malformed ECDSA "
+			    "signature");
+			goto out;
+		}
+		r = ec_der(sig, siglen, ecsig, len);
+	} else {
+		*siglen = len;
+		r = 0;
+	}
+ out:
+	pthread_mutex_unlock(&ss->lock);
 	return r;
 }

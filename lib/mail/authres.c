@@ -275,7 +275,7 @@ int
 kn_authres_add(struct kn_authres *ar, struct kn_authres_result **out,
     const char *method, const char *result, const char *reason)
 {
-	struct kn_authres_result *r;
+	struct kn_authres_result *r = NULL;
 	int rc;
 
 	if (out != NULL)
@@ -308,7 +308,7 @@ int
 kn_authres_add_prop(struct kn_authres_result *r, const char *ptype,
     const char *property, const char *value)
 {
-	struct kn_authres_prop *p;
+	struct kn_authres_prop *p = NULL;
 	int rc;
 
 	if (ptype == NULL || !valid_keyword(ptype, strlen(ptype)) ||
@@ -922,8 +922,8 @@ take(char **dst, struct kn_buf *b)
 static int
 resinfo(struct cur *c, struct kn_authres *ar, struct kn_buf *v)
 {
-	struct kn_authres_result *r;
-	struct kn_authres_prop *p;
+	struct kn_authres_result *r = NULL;
+	struct kn_authres_prop *p = NULL;
 	struct kn_slice m, res, kw;
 	size_t save;
 	int rc;

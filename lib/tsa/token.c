@@ -278,14 +278,14 @@ put_tstinfo(struct kn_buf *b, const struct kn__tsa_tmpl *tp,
 
 int
 kn__tsa_token(struct kn_buf *out, const struct kn__tsa_tmpl *tp,
-    EVP_PKEY *key, const struct kn__tsa_grant *g)
+    struct kn_signer *signer, const struct kn__tsa_grant *g)
 {
+	EVP_PKEY *key = kn_signer_pkey(signer);
 	struct kn_buf tst, attrs;
 	struct kn_slice av[3];
 	unsigned char dg[EVP_MAX_MD_SIZE], *sig = NULL;
 	unsigned int dlen = 0;
 	size_t siglen, mark, m_sd, m_si, m_set, m, i;
-	EVP_MD_CTX *ctx = NULL;
 	struct kn_buf mdattr;
 	int rc = KN_ERR_NOMEM;
 
@@ -324,11 +324,8 @@ kn__tsa_token(struct kn_buf *out, const struct kn__tsa_tmpl *tp,
 	if ((siglen = (size_t)EVP_PKEY_get_size(key)) == 0 ||
 	    (sig = malloc(siglen)) == NULL)
 		goto out;
-	rc = KN_ERR_CRYPTO;
-	if ((ctx = EVP_MD_CTX_new()) == NULL ||
-	    EVP_DigestSignInit(ctx, NULL, tp->md, NULL, key) != 1 ||
-	    EVP_DigestSign(ctx, sig, &siglen, (unsigned char *)attrs.data,
-	    attrs.len) != 1)
+	if ((rc = kn_signer_sign(signer, tp->md, attrs.data, attrs.len, sig,
+	    &siglen)) != 0)
 		goto out;
 	/* The signed attributes appear as [0] IMPLICIT. */
 	attrs.data[0] = (char)0xa0;
@@ -370,7 +367,6 @@ kn__tsa_token(struct kn_buf *out, const struct kn__tsa_tmpl *tp,
 	kn_der_wrap(out, mark, 0x30);
 	rc = out->failed ? KN_ERR_TOOBIG : 0;
 out:
-	EVP_MD_CTX_free(ctx);
 	free(sig);
 	kn_buf_cleanup(&tst);
 	kn_buf_cleanup(&attrs);

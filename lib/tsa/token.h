@@ -19,6 +19,7 @@
 
 #include "base/buf.h"
 #include "base/err.h"
+#include "crypto/key.h"
 
 struct kn__tsa_tmpl;
 
@@ -39,6 +40,6 @@ int	kn__tsa_tmpl_new(struct kn__tsa_tmpl **out, X509 *cert,
 void	kn__tsa_tmpl_free(struct kn__tsa_tmpl *tp);
 /* Appends a whole granted TimeStampResp to out. */
 int	kn__tsa_token(struct kn_buf *out, const struct kn__tsa_tmpl *tp,
-	    EVP_PKEY *key, const struct kn__tsa_grant *g) KN_WUR;
+	    struct kn_signer *signer, const struct kn__tsa_grant *g) KN_WUR;
 
 #endif

@@ -36,7 +36,7 @@
 struct unit {
 	char		 serial[KN_SERIAL_HEX];
 	X509		*cert;
-	EVP_PKEY	*key;
+	struct kn_signer *signer;	/* its key (the keystore's) */
 	STACK_OF(X509)	*chain;		/* issuing CAs below the root */
 	struct kn__tsa_tmpl *tmpl;	/* its part of every token */
 	time_t		 at;
@@ -95,7 +95,6 @@ unit_free(struct unit *u)
 	if (u == NULL)
 		return;
 	X509_free(u->cert);
-	EVP_PKEY_free(u->key);
 	sk_X509_pop_free(u->chain, X509_free);
 	kn__tsa_tmpl_free(u->tmpl);
 	free(u);
@@ -462,9 +461,10 @@ unit_load(struct kn_tsa *t, struct kn_db *db, const struct kn_ca_env *env,
 		    "time-stamping unit %s cannot be read", serial);
 		goto out;
 	}
-	if ((rc = kn_key_load(env->ks, uri, &u->key)) != 0 ||
+	if ((rc = kn_key_signer(env->ks, uri, &u->signer)) != 0 ||
 	    (rc = chain_of(db, ca_id, &u->chain)) != 0 ||
-	    (rc = kn__tsa_tmpl_new(&u->tmpl, u->cert, u->chain, u->key)) != 0)
+	    (rc = kn__tsa_tmpl_new(&u->tmpl, u->cert, u->chain,
+	    kn_signer_pkey(u->signer))) != 0)
 		goto out;
 	u->at = time(NULL);
 	*out = u;
@@ -706,7 +706,7 @@ grant(const struct kn_tsa *t, const struct unit *u, int64_t serial,
 	g.serial = serial;
 	g.accuracy_ms = t->accuracy_ms;
 	clock_gettime(CLOCK_REALTIME, &g.time);
-	rc = kn__tsa_token(out, u->tmpl, u->key, &g);
+	rc = kn__tsa_token(out, u->tmpl, u->signer, &g);
 out:
 	kn_buf_cleanup(&parts);
 	return rc;

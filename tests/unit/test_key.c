@@ -785,6 +785,173 @@ test_threads(void **state)
 	free(uri);
 }
 
+/*
+ * The signer: pkcs11: EC and RSA keys sign in the token through sessions
+ * of their own (CKM_ECDSA, CKM_RSA_PKCS over a DigestInfo), a file: key
+ * through OpenSSL; every signature verifies with the public half, under
+ * each digest the hot paths use, from several threads at once, and the
+ * token keeps one key per label after the signer's sessions are gone.
+ */
+struct sgn_worker {
+	struct kn_signer	*s;
+	EVP_PKEY		*pub;
+	const EVP_MD		*md;
+	int			 rounds;
+	int			 failed;
+};
+
+static int
+signer_verify(struct kn_signer *s, EVP_PKEY *pub, const EVP_MD *md,
+    const unsigned char *msg, size_t len)
+{
+	EVP_MD_CTX *mc = NULL;
+	unsigned char sig[1024];
+	size_t siglen = (size_t)EVP_PKEY_get_size(kn_signer_pkey(s));
+	int ok;
+
+	if (siglen > sizeof(sig) || kn_signer_sign(s, md, msg, len, sig,
+	    &siglen) != 0)
+		return 0;
+	if ((mc = EVP_MD_CTX_new()) == NULL)
+		return 0;
+	ok = EVP_DigestVerifyInit(mc, NULL, md, NULL, pub) == 1 &&
+	    EVP_DigestVerify(mc, sig, siglen, msg, len) == 1;
+	/* The signature is over these bytes, not any others. */
+	if (ok && EVP_DigestVerifyInit(mc, NULL, md, NULL, pub) == 1 &&
+	    EVP_DigestVerify(mc, sig, siglen, msg, len - 1) == 1)
+		ok = 0;
+	EVP_MD_CTX_free(mc);
+	ERR_clear_error();
+	return ok;
+}
+
+static void *
+sgn_work(void *arg)
+{
+	struct sgn_worker *w = arg;
+	unsigned char msg[64];
+	int i;
+
+	for (i = 0; i < w->rounds; i++) {
+		memset(msg, i, sizeof(msg));
+		if (!signer_verify(w->s, w->pub, w->md, msg, sizeof(msg)))
+			w->failed++;
+	}
+	return NULL;
+}
+
+static EVP_PKEY *
+public_half(EVP_PKEY *key)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	EVP_PKEY *pub;
+	int n;
+
+	assert_true((n = i2d_PUBKEY(key, &der)) > 0);
+	p = der;
+	pub = d2i_PUBKEY(NULL, &p, n);
+	OPENSSL_free(der);
+	assert_non_null(pub);
+	return pub;
+}
+
+static void
+test_signer(void **state)
+{
+	static const struct {
+		const char	*label;
+		const char	*kind;
+		enum kn_keyalg	 alg;
+		const char	*md;
+	} rows[] = {
+		{ "sgn-p256", "pkcs11", KN_KEY_EC_P256, "SHA256" },
+		{ "sgn-p384", "pkcs11", KN_KEY_EC_P384, "SHA384" },
+		{ "sgn-rsa", "pkcs11", KN_KEY_RSA_2048, "SHA256" },
+		{ "sgn-rsa", "pkcs11", KN_KEY_RSA_2048, "SHA512" },
+		/* No DigestInfo of its own: signed through OpenSSL. */
+		{ "sgn-rsa", "pkcs11", KN_KEY_RSA_2048, "SHA3-256" },
+		{ "sgn-file", "file", KN_KEY_EC_P256, "SHA256" },
+	};
+	struct fx *f = *state;
+	struct kn_keystore *ks2;
+	struct kn_keystore_config c = config(f);
+	struct kn_signer *s, *again;
+	struct sgn_worker w[4];
+	pthread_t t[4];
+	EVP_PKEY *pub, *k;
+	EVP_MD *md;
+	char *uri = NULL, row[80];
+	size_t i, j;
+
+	for (i = 0; i < NITEMS(rows); i++) {
+		snprintf(row, sizeof(row), "%s %s", rows[i].label,
+		    rows[i].md);
+		free(uri);
+		uri = NULL;
+		if (i == 0 || strcmp(rows[i].label, rows[i - 1].label) != 0)
+			CHECK_INT(row, kn_key_generate(f->ks, rows[i].kind,
+			    f->dir, rows[i].alg, rows[i].label, &uri), 0);
+		else {
+			/* The URI as the first row of this key made it. */
+			char *u2 = NULL;
+
+			CHECK_INT(row, kn_key_generate(f->ks, rows[i].kind,
+			    f->dir, rows[i].alg, rows[i].label, &u2),
+			    KN_ERR_EXISTS);
+			free(u2);
+			if (strcmp(rows[i].kind, "file") == 0)
+				continue;
+			uri = malloc(128);
+			snprintf(uri, 128, "pkcs11:token=%s;object=%s", TOKEN,
+			    rows[i].label);
+		}
+		CHECK_INT(row, kn_key_signer(f->ks, uri, &s), 0);
+		CHECK_INT(row, kn_key_signer(f->ks, uri, &again), 0);
+		if (s != again)
+			fail_msg("%s: a second signer for one URI", row);
+		assert_non_null(md = EVP_MD_fetch(NULL, rows[i].md, NULL));
+		pub = public_half(kn_signer_pkey(s));
+		for (j = 0; j < NITEMS(w); j++) {
+			w[j] = (struct sgn_worker){ s, pub, md, 50, 0 };
+			assert_int_equal(pthread_create(&t[j], NULL, sgn_work,
+			    &w[j]), 0);
+		}
+		for (j = 0; j < NITEMS(w); j++) {
+			pthread_join(t[j], NULL);
+			CHECK_INT(row, w[j].failed, 0);
+		}
+		EVP_PKEY_free(pub);
+		EVP_MD_free(md);
+	}
+	free(uri);
+
+	/* Another keystore of the process loads a key whose session
+	 * copies are alive: it finds the token object, one of its label. */
+	ks2 = keystore(&c);
+	k = NULL;
+	CHECK_INT("beside", kn_key_load(ks2,
+	    "pkcs11:token=kakuin;object=sgn-p256", &k), 0);
+	EVP_PKEY_free(k);
+	kn_keystore_free(ks2);
+
+	/* A URI naming no key gives no signer. */
+	CHECK_INT("missing", kn_key_signer(f->ks,
+	    "pkcs11:token=kakuin;object=nothing", &s), KN_ERR_NOTFOUND);
+	CHECK_INT("empty", kn_key_signer(f->ks, "", &s), KN_ERR_INVAL);
+
+	/* The session copies went with the first keystore's sessions: a
+	 * new keystore still finds exactly one key of each label. */
+	kn_keystore_free(f->ks);
+	f->ks = NULL;
+	ks2 = keystore(&c);
+	k = NULL;
+	CHECK_INT("after", kn_key_load(ks2,
+	    "pkcs11:token=kakuin;object=sgn-p256", &k), 0);
+	EVP_PKEY_free(k);
+	f->ks = ks2;
+}
+
 int
 main(void)
 {
@@ -804,6 +971,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_softhsm_init, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_threads, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_signer, setup,
 		    teardown),
 	};
 
