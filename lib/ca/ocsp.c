@@ -178,74 +178,121 @@ out:
 #define SIGNER_CACHE	8
 #define SIGNER_TTL	60
 
+/* A responder as a signed answer needs it, shared by reference. */
+struct responder {
+	int		 refs;		/* atomic */
+	X509		*cert;
+	struct kn_signer *key;		/* the keystore's */
+	unsigned char	 kh[SHA_DIGEST_LENGTH];	/* SHA-1 of its key */
+	unsigned char	*der;		/* its certificate */
+	size_t		 derlen;
+};
+
+static void
+responder_put(struct responder *rp)
+{
+	if (rp == NULL || __atomic_sub_fetch(&rp->refs, 1,
+	    __ATOMIC_ACQ_REL) > 0)
+		return;
+	X509_free(rp->cert);
+	OPENSSL_free(rp->der);
+	free(rp);
+}
+
+/* Takes cert. */
+static int
+responder_new(struct responder **out, X509 *cert, struct kn_signer *key)
+{
+	struct responder *rp;
+	unsigned int khlen = 0;
+	int n;
+
+	if ((rp = calloc(1, sizeof(*rp))) == NULL) {
+		X509_free(cert);
+		return KN_ERR_NOMEM;
+	}
+	rp->refs = 1;
+	rp->cert = cert;
+	rp->key = key;
+	/* responderID byKey (RFC 6960 section 4.2.2.3). */
+	if (X509_pubkey_digest(cert, EVP_sha1(), rp->kh, &khlen) != 1 ||
+	    khlen != sizeof(rp->kh) ||
+	    (n = i2d_X509(cert, &rp->der)) <= 0) {
+		responder_put(rp);
+		return kn_err_set(KN_ERR_CRYPTO, "ocsp", "the OCSP responder "
+		    "certificate cannot be encoded");
+	}
+	rp->derlen = (size_t)n;
+	*out = rp;
+	return 0;
+}
+
 static struct {
 	int64_t		 ca_id;
 	char		 ca_serial[KN_SERIAL_HEX];
-	X509		*cert;
-	const struct kn_keystore *ks;
-	struct kn_signer *key;		/* the keystore's */
+	uint64_t	 ks;		/* kn_keystore_id */
+	struct responder *rp;
 	char		 not_after[21];
 	time_t		 at;
 } signers[SIGNER_CACHE];
 static pthread_mutex_t signers_mu = PTHREAD_MUTEX_INITIALIZER;
 
-static bool
+static struct responder *
 signer_cached(const struct kn_ca_env *env, const struct kn_ca *ca,
-    const char *limit, X509 **cert, struct kn_signer **key)
+    const char *limit)
 {
 	size_t i = (size_t)ca->id % SIGNER_CACHE;
-	bool hit = false;
+	struct responder *rp = NULL;
 
 	pthread_mutex_lock(&signers_mu);
-	if (signers[i].cert != NULL && signers[i].ca_id == ca->id &&
-	    signers[i].ks == env->ks &&
+	if (signers[i].rp != NULL && signers[i].ca_id == ca->id &&
+	    signers[i].ks == kn_keystore_id(env->ks) &&
 	    strcmp(signers[i].ca_serial, ca->serial) == 0 &&
 	    signers[i].at + SIGNER_TTL > time(NULL) &&
-	    strcmp(signers[i].not_after, limit) > 0 &&
-	    X509_up_ref(signers[i].cert) == 1) {
-		*cert = signers[i].cert;
-		*key = signers[i].key;
-		hit = true;
+	    strcmp(signers[i].not_after, limit) > 0) {
+		rp = signers[i].rp;
+		__atomic_add_fetch(&rp->refs, 1, __ATOMIC_RELAXED);
 	}
 	pthread_mutex_unlock(&signers_mu);
-	return hit;
+	return rp;
 }
 
 static void
 signer_keep(const struct kn_ca_env *env, const struct kn_ca *ca,
-    const char *not_after, X509 *cert, struct kn_signer *key)
+    const char *not_after, struct responder *rp)
 {
 	size_t i = (size_t)ca->id % SIGNER_CACHE;
+	struct responder *old;
 
-	if (X509_up_ref(cert) != 1)
-		return;
+	__atomic_add_fetch(&rp->refs, 1, __ATOMIC_RELAXED);
 	pthread_mutex_lock(&signers_mu);
-	X509_free(signers[i].cert);
+	old = signers[i].rp;
 	signers[i].ca_id = ca->id;
 	snprintf(signers[i].ca_serial, sizeof(signers[i].ca_serial), "%s",
 	    ca->serial);
-	signers[i].cert = cert;
-	signers[i].ks = env->ks;
-	signers[i].key = key;
+	signers[i].ks = kn_keystore_id(env->ks);
+	signers[i].rp = rp;
 	snprintf(signers[i].not_after, sizeof(signers[i].not_after), "%s",
 	    not_after);
 	signers[i].at = time(NULL);
 	pthread_mutex_unlock(&signers_mu);
+	responder_put(old);
 }
 
 /* The responder certificate and key of ca, made first when there is none
  * or the newest ends within SIGNER_RENEW days. */
 static int
 signer_get(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
-    const struct kn_ca *ca, X509 **cert, struct kn_signer **key)
+    const struct kn_ca *ca, struct responder **out)
 {
 	char na[21], limit[21], *uri = NULL, *pem = NULL;
+	struct kn_signer *key = NULL;
+	X509 *cert;
 	int rc, tries;
 
-	*cert = NULL;
-	*key = NULL;
+	*out = NULL;
 	kn_time_rfc3339(limit, time(NULL) + SIGNER_RENEW * 86400L);
-	if (signer_cached(env, ca, limit, cert, key))
+	if ((*out = signer_cached(env, ca, limit)) != NULL)
 		return 0;
 	for (tries = 0; tries < 2; tries++) {
 		rc = signer_row(db, ca->id, &uri, &pem, na);
@@ -274,17 +321,16 @@ signer_get(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 		if (rc != 0)
 			return rc;
 	}
-	if ((*cert = kn__pem_x509(pem)) == NULL)
+	if ((cert = kn__pem_x509(pem)) == NULL)
 		rc = KN_ERR_INTERNAL;
+	else if ((rc = kn_key_signer(env->ks, uri, &key)) != 0)
+		X509_free(cert);
 	else
-		rc = kn_key_signer(env->ks, uri, key);
+		rc = responder_new(out, cert, key);
 	free(uri);
 	free(pem);
-	if (rc != 0) {
-		X509_free(*cert);
-		*cert = NULL;
-	} else
-		signer_keep(env, ca, na, *cert, *key);
+	if (rc == 0)
+		signer_keep(env, ca, na, *out);
 	return rc;
 }
 
@@ -293,14 +339,13 @@ kn_ocsp_signer(struct kn_db *db, const struct kn_ca_env *env,
     const char *actor, const char *ca_name)
 {
 	struct kn_ca ca;
-	struct kn_signer *key = NULL;
-	X509 *cert = NULL;
+	struct responder *rp = NULL;
 	int rc;
 
 	if ((rc = kn_ca_get(db, &ca, ca_name)) != 0)
 		return rc;
-	rc = signer_get(db, env, actor, &ca, &cert, &key);
-	X509_free(cert);
+	rc = signer_get(db, env, actor, &ca, &rp);
+	responder_put(rp);
 	kn_ca_cleanup(&ca);
 	return rc;
 }
@@ -731,12 +776,10 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
     struct kn_ocsp_info *info, int *first)
 {
 	struct kn_buf tbs, resp, fin;
-	struct kn_signer *sk = NULL;
+	struct responder *rp = NULL;
 	EVP_PKEY *key;
-	X509 *signer = NULL;
 	const EVP_MD *md;
-	unsigned char kh[SHA_DIGEST_LENGTH], *sig = NULL, *p = NULL;
-	unsigned int khlen = 0;
+	unsigned char *sig = NULL, *p = NULL;
 	size_t siglen, m, r;
 	time_t now = time(NULL);
 	char dbst[8];
@@ -745,22 +788,17 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	kn_buf_init(&tbs, 1 << 20);
 	kn_buf_init(&resp, 1 << 20);
 	kn_buf_init(&fin, 1 << 20);
-	if ((rc = signer_get(db, env, "kakuin serve", &v[which].ca, &signer,
-	    &sk)) != 0) {
+	if ((rc = signer_get(db, env, "kakuin serve", &v[which].ca,
+	    &rp)) != 0) {
 		info->why = "the OCSP responder's key is not available";
 		goto out;
 	}
-	key = kn_signer_pkey(sk);
+	key = kn_signer_pkey(rp->key);
 	kn_time_rfc3339(info->this_update, now);
 	kn_time_rfc3339(info->next_update, now + OCSP_HOURS * 3600L);
 	/* ResponseData: responderID byKey [2], the SHA-1 of the responder's
 	 * public key (RFC 6960 section 4.2.2.3). */
-	rc = KN_ERR_CRYPTO;
-	if (X509_pubkey_digest(signer, EVP_sha1(), kh, &khlen) != 1) {
-		info->why = "the responder's key cannot be hashed";
-		goto out;
-	}
-	kn_der_tlv(&tbs, 0x04, kh, khlen);
+	kn_der_tlv(&tbs, 0x04, rp->kh, sizeof(rp->kh));
 	kn_der_wrap(&tbs, 0, 0xa2);
 	put_time(&tbs, now);				/* producedAt */
 	m = tbs.len;					/* responses */
@@ -798,7 +836,8 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	    NID_undef, EVP_PKEY_get_base_id(key)) != 1 ||
 	    (siglen = (size_t)EVP_PKEY_get_size(key)) == 0 ||
 	    (sig = malloc(siglen + 1)) == NULL ||
-	    kn_signer_sign(sk, md, tbs.data, tbs.len, sig + 1, &siglen) != 0)
+	    kn_signer_sign(rp->key, md, tbs.data, tbs.len, sig + 1,
+	    &siglen) != 0)
 		goto out;
 	sig[0] = 0;				/* BIT STRING: no unused bits */
 	/* BasicOCSPResponse */
@@ -814,7 +853,7 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	/* The responder's certificate goes along so that clients can check
 	 * it chains to the issuer (RFC 6960 section 4.2.2.2). */
 	m = resp.len;
-	kn_der_put_i2d(&resp, &p, i2d_X509(signer, &p));
+	kn_buf_putn(&resp, rp->der, rp->derlen);
 	kn_der_wrap(&resp, m, 0x30);
 	kn_der_wrap(&resp, m, 0xa0);
 	kn_der_wrap(&resp, 0, 0x30);
@@ -843,7 +882,7 @@ out:
 	kn_buf_cleanup(&tbs);
 	kn_buf_cleanup(&resp);
 	kn_buf_cleanup(&fin);
-	X509_free(signer);
+	responder_put(rp);
 	return rc;
 }
 

@@ -91,10 +91,19 @@ struct kn_keystore {
 	struct cached	*cache;
 	size_t		 ncache;
 	size_t		 capcache;
+	uint64_t	 id;
 	struct kn_signer **signers;		/* under lock */
 	size_t		 nsigners;
 	size_t		 capsigners;
 };
+
+static uint64_t keystore_ids;
+
+uint64_t
+kn_keystore_id(const struct kn_keystore *ks)
+{
+	return ks->id;
+}
 
 int
 kn_keyalg_parse(enum kn_keyalg *out, const char *s)
@@ -215,6 +224,7 @@ kn_keystore_new(struct kn_keystore **out, const struct kn_keystore_config *c)
 	if ((ks = calloc(1, sizeof(*ks))) == NULL)
 		return kn_err_set(KN_ERR_NOMEM, NULL, "out of memory");
 	pthread_mutex_init(&ks->lock, NULL);
+	ks->id = __atomic_add_fetch(&keystore_ids, 1, __ATOMIC_RELAXED);
 	if ((r = dup_opt(&ks->module, c->module)) < 0 ||
 	    (r = dup_opt(&ks->token, c->token)) < 0 ||
 	    (r = dup_opt(&ks->pin, c->pin)) < 0 ||

@@ -19,6 +19,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <openssl/evp.h>
 
@@ -90,6 +91,9 @@ struct kn_signer;
 
 int	kn_key_signer(struct kn_keystore *ks, const char *uri,
 	    struct kn_signer **out) KN_WUR;
+/* A number no other keystore of the process had or will have: caches
+ * that outlive a keystore tell its signers from a later one's by it. */
+uint64_t kn_keystore_id(const struct kn_keystore *ks);
 /* The key's EVP_PKEY (algorithm, size, public half); borrowed. */
 EVP_PKEY *kn_signer_pkey(const struct kn_signer *s);
 /*
