@@ -428,6 +428,30 @@ ocsp_answer(struct req *r, const char *b64, const unsigned char *der,
 	return reply(r, 200, "application/ocsp-response", out, outlen, true);
 }
 
+bool
+ca_too_big(struct req *r, MHD_RESULT *res)
+{
+	unsigned char *out = NULL;
+	size_t outlen = 0;
+	int rc;
+
+	if (!is(r, "POST"))
+		return false;
+	if (strcmp(r->url, "/ocsp") == 0)
+		rc = kn_ocsp_bare(OCSP_RESPONSE_STATUS_MALFORMEDREQUEST, &out,
+		    &outlen);
+	else if (strcmp(r->url, "/tsa") == 0)
+		rc = kn_tsa_reject(KN_TSA_BAD_DATA_FORMAT, "the request is "
+		    "larger than any time-stamp query (RFC 3161 section 2.4.1)",
+		    &out, &outlen);
+	else
+		return false;
+	*res = rc != 0 ? MHD_NO : reply(r, 413, strcmp(r->url, "/ocsp") == 0 ?
+	    "application/ocsp-response" : "application/timestamp-reply", out,
+	    outlen, true);
+	return true;
+}
+
 /* On a signing thread: the TimeStampResp of the request's body. */
 static int
 tsa_sign(struct req *r, void *arg, struct sq_reply *out)

@@ -129,6 +129,9 @@ const char	*query_arg(struct req *r, const char *key);
 MHD_RESULT	 api_route(struct req *r, const char *path);
 MHD_RESULT	 page_route(struct req *r, const char *path);
 MHD_RESULT	 ca_route(struct req *r, const char *path);
+/* A body over the cap sent to a protocol endpoint (POST /ocsp, /tsa):
+ * answered in that protocol with HTTP 413; false for any other path. */
+bool		 ca_too_big(struct req *r, MHD_RESULT *res);
 /* /feed/mail-domains (feed.c). */
 MHD_RESULT	 feed_route(struct req *r, const char *path);
 int		 pages_load_static(struct srv *s);

@@ -128,6 +128,8 @@ on_request(void *cls, struct MHD_Connection *conn, const char *url,
 	}
 	conns_answering(r->cn);
 	kn_err_clear();
+	if (r->too_big && ca_too_big(r, &res))
+		return res;
 	if (r->too_big)
 		return reply_errorf(r, 413, "too_big", NULL, "the request "
 		    "body is larger than %zu bytes%s", r->body.max,

@@ -145,7 +145,14 @@ def test_malformed_requests_get_malformed_request(ca, tmp_path, serve):
         ("17 CertIDs", srv.request("POST", "/ocsp",
                                    body=many.read_bytes())),
         ("long GET", srv.get("/ocsp/" + "A" * 8196)),
+        # Over the anonymous body cap (16 KiB): HTTP 413, but still an
+        # OCSPResponse, not an API error in JSON.
+        ("20 KB POST", srv.request("POST", "/ocsp",
+                                   body=many.read_bytes() + b"\0" * 20000)),
     ]:
+        if how == "20 KB POST":
+            assert r.status == 413, r.status
+            assert r.header("Content-Type") == "application/ocsp-response"
         resp = tmp_path / "m.der"
         resp.write_bytes(r.body)
         out = openssl("ocsp", "-respin", resp, "-resp_text", check=False)

@@ -177,6 +177,12 @@ def test_malformed_requests_get_bad_data_format(ca, tmp_path, serve, doc):
         assert "the data submitted has the wrong format" in text, (body,
                                                                    text)
         assert "RFC 3161 section 2.4.1" in text, (body, text)
+    # A body over the anonymous cap (16 KiB) is refused in RFC 3161's
+    # words too, with HTTP 413, not an API error in JSON.
+    status, text = rejection(srv, tmp_path, good + b"\x00" * 20000)
+    assert status == 413, text
+    assert "Status: Rejected." in text, text
+    assert "the data submitted has the wrong format" in text, text
     # A wrong Content-Type is refused with a TimeStampResp too.
     status, text = rejection(srv, tmp_path, good, "application/octet-stream")
     assert status == 415, text
