@@ -17,6 +17,8 @@
 #include "ca/ca_int.h"
 #include "store/db.h"
 
+#define UB_COMMON_NAME	64	/* characters (RFC 5280 appendix A.1) */
+
 #define DEFAULT_SHARD_SIZE 100000
 
 void
@@ -298,10 +300,26 @@ kn__operator_name(const struct kn_ca_env *env, const char *what,
     const char *suffix)
 {
 	X509_NAME *n = X509_NAME_new();
-	char cn[160];
+	char cn[512];
+	size_t len;
 
-	snprintf(cn, sizeof(cn), "%s %s%s", env->operator_name, what,
-	    suffix);
+	/* ub-common-name is 64 characters (RFC 5280 appendix A.1): the
+	 * operator's name goes (it is the organizationName too) when the
+	 * whole would be longer, and a longer rest is cut at a character. */
+	snprintf(cn, sizeof(cn), "%s %s%s", env->operator_name, what, suffix);
+	if (kn_utf8_count(cn, strlen(cn)) > UB_COMMON_NAME)
+		snprintf(cn, sizeof(cn), "%s%s", what, suffix);
+	len = strlen(cn);
+	if (!kn_valid_utf8(cn, len)) {
+		X509_NAME_free(n);
+		return NULL;
+	}
+	while (len > 0 && kn_utf8_count(cn, len) > UB_COMMON_NAME) {
+		do
+			len--;
+		while (len > 0 && ((unsigned char)cn[len] & 0xc0) == 0x80);
+		cn[len] = '\0';
+	}
 	if (n == NULL ||
 	    X509_NAME_add_entry_by_NID(n, NID_countryName, MBSTRING_ASC,
 	    (const unsigned char *)"JP", -1, -1, 0) != 1 ||

@@ -143,8 +143,16 @@ apply(struct kn_config *c, const char *key, const char *v, int line)
 	}
 	if (strcmp(key, "ca_key_alg") == 0)
 		return set(&c->ca_key_alg, v);
-	if (strcmp(key, "operator_name") == 0)
+	if (strcmp(key, "operator_name") == 0) {
+		/* organizationName: ub-organization-name is 64 characters
+		 * (RFC 5280 appendix A.1). */
+		if (*v == '\0' || kn_check_text(key, v, 64, false) != 0)
+			return kn_err_set(KN_ERR_CONFIG, key, "%s line %d: "
+			    "operator_name is 1 to 64 characters of UTF-8 "
+			    "text (RFC 5280 appendix A.1: the organizationName "
+			    "of kakuin's certificates)", KN_CONFIG_FILE, line);
 		return set(&c->operator_name, v);
+	}
 	if (strcmp(key, "crl_days") == 0)
 		return set_int(&c->crl_days, key, v, 1, 10, line);
 	if (strcmp(key, "crl_shard_size") == 0)

@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "auth/auth.h"
+#include "base/text.h"
 #include "ca/ca.h"
 #include "tsa/tsa.h"
 #include "crypto/key.h"
@@ -265,6 +266,62 @@ verify_chain(struct fx *fx, const char *serial, bool crls)
 	return err;
 }
 
+/* The commonName of a certificate's subject, in characters. */
+static size_t
+cn_chars(const char *pem, char *o, size_t olen)
+{
+	X509 *x = pem_x509(pem);
+	X509_NAME *n;
+	char cn[512];
+	int len;
+
+	assert_non_null(x);
+	n = X509_get_subject_name(x);
+	len = X509_NAME_get_text_by_NID(n, NID_commonName, cn, sizeof(cn));
+	assert_true(len > 0);
+	assert_true(X509_NAME_get_text_by_NID(n, NID_organizationName, o,
+	    (int)olen) > 0);
+	X509_free(x);
+	return kn_utf8_count(cn, (size_t)len);
+}
+
+/*
+ * A 64-character operator name: the CA's and its OCSP responder's
+ * commonName stay within RFC 5280's 64 characters (the operator's name
+ * left to organizationName), and organizationName is the name whole.
+ */
+static void
+long_operator_name(struct fx *fx)
+{
+	static const char op[] = "\xe6\xa0\xaa\xe5\xbc\x8f\xe4\xbc\x9a"
+	    "\xe7\xa4\xbe 0123456789012345678901234567890123456789012345678"
+	    "9012345678";
+	const char *saved = fx->env.operator_name;
+	struct kn_stmt *st = NULL;
+	struct kn_ca ca;
+	char o[256];
+
+	assert_int_equal(kn_utf8_count(op, strlen(op)), 64);
+	fx->env.operator_name = op;
+	assert_int_equal(kn_ca_create_sub(fx->db, &fx->env, "t",
+	    "long-operator", "root", NULL, 0, NULL), 0);
+	assert_int_equal(kn_ca_get(fx->db, &ca, "long-operator"), 0);
+	CHECK_INT("CA commonName", cn_chars(ca.cert_pem, o, sizeof(o)) <= 64,
+	    true);
+	CHECK_STR("CA organizationName", o, op);
+	assert_int_equal(kn_ocsp_signer(fx->db, &fx->env, "t",
+	    "long-operator"), 0);
+	assert_int_equal(kn_db_stmt(fx->db, &st, "SELECT cert_pem FROM "
+	    "ocsp_signers WHERE ca_id = ?"), 0);
+	assert_int_equal(kn_stmt_bind_int64(st, 1, ca.id), 0);
+	assert_int_equal(kn_stmt_step(st), KN_ROW);
+	CHECK_INT("responder commonName", cn_chars(kn_stmt_text(st, 0), o,
+	    sizeof(o)) <= 64, true);
+	kn_stmt_done(st);
+	kn_ca_cleanup(&ca);
+	fx->env.operator_name = saved;
+}
+
 static void
 test_hierarchy(void **state)
 {
@@ -289,6 +346,7 @@ test_hierarchy(void **state)
 	assert_int_equal(kn_ca_create_sub(fx->db, &fx->env, "t", "smime-1",
 	    "root", "sub-ca-smime", 0, NULL), 0);
 	assert_int_equal(kn_ca_check_keys(fx->db, &fx->env), 0);
+	long_operator_name(fx);
 }
 
 static void

@@ -193,6 +193,17 @@ test_errors(void **state)
 		    "sign_threads must be a number from 0 to 256" },
 		{ "sign_wait_ms zero", "sign_wait_ms = 0\n",
 		    "sign_wait_ms must be a number from 1 to 60000" },
+		{ "operator_name empty", "operator_name =\n",
+		    "line 1: operator_name is 1 to 64 characters" },
+		/* 65 characters: one over RFC 5280's organizationName. */
+		{ "operator_name long", "operator_name = "
+		    "\xe6\xa0\xaa\xe5\xbc\x8f\xe4\xbc\x9a\xe7\xa4\xbe"
+		    "0123456789012345678901234567890123456789012345678901234567"
+		    "890\n", "RFC 5280 appendix A.1" },
+		{ "operator_name control", "operator_name = a\x01b\n",
+		    "operator_name is 1 to 64" },
+		{ "operator_name bad utf-8", "operator_name = \xff\n",
+		    "operator_name is 1 to 64" },
 	};
 	const char *dir = *state;
 	size_t i;
