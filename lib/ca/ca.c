@@ -278,6 +278,17 @@ kn__ca_cert(const struct kn_ca *ca)
 	return x;
 }
 
+void
+kn__drop_key(const struct kn_ca_env *env, const char *uri)
+{
+	struct kn_error saved = *kn_err_get();
+
+	if (uri != NULL && kn_key_destroy(env->ks, uri) != 0) {
+		/* The key stays, unused, as it did before. */
+	}
+	*kn_err_get_mut() = saved;
+}
+
 int
 kn__ca_keys(const struct kn_ca_env *env, const struct kn_ca *ca, X509 **cert,
     EVP_PKEY **key)
@@ -469,6 +480,8 @@ create(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 out:
 	kn_stmt_done(st);
 	kn_db_rollback(db);
+	if (rc != 0)
+		kn__drop_key(env, uri);
 	kn_ca_cleanup(&up);
 	kn_buf_cleanup(&detail);
 	X509_NAME_free(subj);

@@ -68,6 +68,11 @@ X509	*kn__ca_cert(const struct kn_ca *ca);
 X509_NAME *kn__operator_name(const struct kn_ca_env *env, const char *what,
 	    const char *suffix);
 /* Loads a CA's certificate and private key. */
+/* Destroys a key made for a certificate that could not be made or
+ * stored (so that its label can be made again and no spare key stays in
+ * the token), keeping the detail of the error that stopped it; NULL is
+ * no key. */
+void	kn__drop_key(const struct kn_ca_env *env, const char *uri);
 int	kn__ca_keys(const struct kn_ca_env *env, const struct kn_ca *ca,
 	    X509 **cert, EVP_PKEY **key) KN_WUR;
 /* Appends the audit row of a CA action whose detail JSON was written into

@@ -157,6 +157,8 @@ signer_make(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 out:
 	kn_stmt_done(st);
 	kn_db_rollback(db);
+	if (rc != 0)
+		kn__drop_key(env, uri);
 	kn_buf_cleanup(&detail);
 	X509_NAME_free(subj);
 	X509_free(x);

@@ -158,8 +158,10 @@ kn_ca_issue_service(struct kn_db *db, const struct kn_ca_env *env,
 	kn__asn1_time(out->not_after, X509_get0_notAfter(x));
 	rc = store(db, actor, &ca, p, out, b.shard, spki, nb);
 out:
-	if (rc != 0)
+	if (rc != 0) {
+		kn__drop_key(env, out->key_uri);
 		kn_service_cert_cleanup(out);
+	}
 	kn_ca_cleanup(&ca);
 	X509_NAME_free(subj);
 	X509_free(x);

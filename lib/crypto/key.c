@@ -937,6 +937,65 @@ kn_key_generate(struct kn_keystore *ks, const char *kind,
 	return 0;
 }
 
+/* Drops what ks keeps of uri (token and object, when a pkcs11: URI). */
+static void
+forget(struct kn_keystore *ks, const char *uri, const char *token,
+    const char *object)
+{
+	size_t i;
+
+	pthread_mutex_lock(&ks->lock);
+	for (i = 0; i < ks->nsigners; i++) {
+		if (strcmp(ks->signers[i]->uri, uri) == 0) {
+			signer_free(ks->signers[i]);
+			ks->signers[i] = ks->signers[--ks->nsigners];
+			break;
+		}
+	}
+	for (i = 0; token != NULL && i < ks->ncache; i++) {
+		struct cached *c = &ks->cache[i];
+
+		if (strcmp(c->token, token) == 0 &&
+		    strcmp(c->object, object) == 0) {
+			EVP_PKEY_free(c->pkey);
+			free(c->token);
+			free(c->object);
+			ks->cache[i] = ks->cache[--ks->ncache];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&ks->lock);
+}
+
+int
+kn_key_destroy(struct kn_keystore *ks, const char *uri)
+{
+	char token[TOKEN_MAX + 1], object[OBJECT_MAX + 1];
+	const char *path;
+	int r;
+
+	if (uri == NULL || *uri == '\0')
+		return kn_err_set(KN_ERR_INVAL, "uri", "no key URI given");
+	if (strncasecmp(uri, "pkcs11:", 7) == 0) {
+		if ((r = kn_key_pkcs11_uri_parse(token, object, uri)) < 0)
+			return r;
+		forget(ks, uri, token, object);
+		return kn_p11_destroy(ks->module, ks->softhsm_conf, token,
+		    ks->pin, object);
+	}
+	if (strncasecmp(uri, "file:", 5) != 0)
+		return kn_err_set(KN_ERR_INVAL, "uri",
+		    "a key URI starts with \"pkcs11:\" or \"file:\"");
+	path = uri + 5;
+	if (strncmp(path, "//", 2) == 0)
+		path += 2;
+	forget(ks, uri, NULL, NULL);
+	if (unlink(path) == -1)
+		return kn_err_set(errno == ENOENT ? KN_ERR_NOTFOUND : KN_ERR_IO,
+		    "uri", "cannot remove %s: %s", path, strerror(errno));
+	return 0;
+}
+
 int
 kn_key_load(struct kn_keystore *ks, const char *uri, EVP_PKEY **out)
 {

@@ -67,6 +67,16 @@ int	kn_key_generate(struct kn_keystore *ks, const char *kind,
 	    const char *file_dir, enum kn_keyalg alg, const char *label,
 	    char **uri) KN_WUR;
 /*
+ * Destroys the key a URI names, for a key made moments ago whose
+ * certificate could not be made or stored: in a token, every object with
+ * its label (the key pair); a file: key's file.  Forgets what the
+ * keystore kept of it; its signer, if any, must no longer be in use.
+ * (libp11 0.4.12 lists a token's keys once per process and never drops
+ * one: a key made again under the same label is loadable only by a later
+ * process.)
+ */
+int	kn_key_destroy(struct kn_keystore *ks, const char *uri) KN_WUR;
+/*
  * Loads the key a URI names.  *out is a new reference.  pkcs11: keys are
  * cached (loaded once per keystore) and wrap token objects: free them
  * before ks, and use them from any thread.
@@ -154,6 +164,9 @@ bool	kn_p11sign_takes(const struct kn_p11sign *ps, const EVP_MD *md);
 int	kn_p11sign_digest(struct kn_p11sign *ps, const EVP_MD *md,
 	    const unsigned char *dg, size_t dlen, unsigned char *sig,
 	    size_t *siglen) KN_WUR;
+/* Destroys every object labelled label in token (direct PKCS#11). */
+int	kn_p11_destroy(const char *module, const char *softhsm_conf,
+	    const char *token, const char *pin, const char *label) KN_WUR;
 /* Generates a key pair labelled label in token with direct PKCS#11 calls. */
 int	kn_p11_generate(const char *module, const char *softhsm_conf,
 	    const char *token, const char *pin, enum kn_keyalg alg,

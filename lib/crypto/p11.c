@@ -510,6 +510,63 @@ kn_p11_generate(const char *module, const char *conf, const char *token,
 	return r;
 }
 
+int
+kn_p11_destroy(const char *module, const char *conf, const char *token,
+    const char *pin, const char *label)
+{
+	struct direct d;
+	CK_BBOOL yes = CK_TRUE;
+	CK_ATTRIBUTE t[] = {
+		{ CKA_LABEL, (void *)label, (CK_ULONG)strlen(label) },
+		{ CKA_TOKEN, &yes, sizeof(yes) },
+	};
+	CK_OBJECT_HANDLE h[8];
+	CK_SLOT_ID slot;
+	CK_ULONG i, n = 0;
+	CK_RV rv;
+	int r;
+
+	memset(&d, 0, sizeof(d));
+	if ((r = check_token_label(token)) < 0 ||
+	    (r = check_pin("pin", pin)) < 0)
+		return r;
+	pthread_mutex_lock(&reg_lock);
+	if ((r = direct_open(&d, module, conf)) < 0 ||
+	    (r = direct_find_token(&d, &slot, token)) < 0 ||
+	    (r = direct_login(&d, slot, CKU_USER, pin)) < 0)
+		goto out;
+	if (!d.logged_in &&
+	    (r = check_remembered_pin(module, token, pin)) < 0)
+		goto out;
+	if ((rv = d.f->C_FindObjectsInit(d.s, t, 2)) != CKR_OK) {
+		r = ckr_err(rv, "searching the PKCS#11 token");
+		goto out;
+	}
+	rv = d.f->C_FindObjects(d.s, h, sizeof(h) / sizeof(h[0]), &n);
+	(void)d.f->C_FindObjectsFinal(d.s);
+	if (rv != CKR_OK) {
+		r = ckr_err(rv, "searching the PKCS#11 token");
+		goto out;
+	}
+	if (n == 0) {
+		r = kn_err_set(KN_ERR_NOTFOUND, "uri", "PKCS#11 token \"%s\" "
+		    "holds no object labelled \"%s\"", token, label);
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		if ((rv = d.f->C_DestroyObject(d.s, h[i])) != CKR_OK) {
+			r = ckr_err(rv, "destroying a key in the PKCS#11 "
+			    "token");
+			goto out;
+		}
+	}
+	r = 0;
+ out:
+	direct_close(&d);
+	pthread_mutex_unlock(&reg_lock);
+	return r;
+}
+
 /* Writes all of p to a new file (mode 0600), replacing an old one. */
 static int
 write_file(const char *path, const char *p, size_t n)

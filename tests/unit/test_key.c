@@ -952,6 +952,48 @@ test_signer(void **state)
 	f->ks = ks2;
 }
 
+/* A key destroyed is gone from the token or the disk, a new keystore no
+ * longer finds it, and its label can be made again. */
+static void
+test_destroy(void **state)
+{
+	static const char *const kinds[] = { "pkcs11", "file" };
+	struct fx *f = *state;
+	struct kn_keystore_config c = config(f);
+	struct kn_signer *s;
+	EVP_PKEY *k = NULL;
+	char *uri = NULL, *again = NULL;
+	size_t i;
+
+	for (i = 0; i < NITEMS(kinds); i++) {
+		CHECK_INT(kinds[i], kn_key_generate(f->ks, kinds[i], f->dir,
+		    KN_KEY_EC_P256, "doomed", &uri), 0);
+		CHECK_INT(kinds[i], kn_key_load(f->ks, uri, &k), 0);
+		EVP_PKEY_free(k);
+		k = NULL;
+		CHECK_INT(kinds[i], kn_key_signer(f->ks, uri, &s), 0);
+		CHECK_INT(kinds[i], kn_key_destroy(f->ks, uri), 0);
+		CHECK_INT(kinds[i], kn_key_destroy(f->ks, uri),
+		    KN_ERR_NOTFOUND);
+		/* libp11 keeps its list until the module is unloaded. */
+		kn_keystore_free(f->ks);
+		f->ks = keystore(&c);
+		CHECK_INT(kinds[i], kn_key_load(f->ks, uri, &k),
+		    KN_ERR_NOTFOUND);
+		CHECK_INT(kinds[i], kn_key_generate(f->ks, kinds[i], f->dir,
+		    KN_KEY_EC_P256, "doomed", &again), 0);
+		CHECK_STR(kinds[i], again, uri);
+		CHECK_INT(kinds[i], kn_key_load(f->ks, again, &k), 0);
+		EVP_PKEY_free(k);
+		k = NULL;
+		CHECK_INT(kinds[i], kn_key_destroy(f->ks, again), 0);
+		free(uri);
+		free(again);
+		uri = again = NULL;
+	}
+	CHECK_INT("bad", kn_key_destroy(f->ks, "http://x"), KN_ERR_INVAL);
+}
+
 int
 main(void)
 {
@@ -973,6 +1015,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_threads, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_signer, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_destroy, setup,
 		    teardown),
 	};
 
