@@ -296,7 +296,13 @@ struct kn_ocsp_info {
 	char		 next_update[21];
 	char		 cert_status[8];	/* stored status of the first
 						   certificate, if ours */
+	void		*request;	/* kn_ocsp_presigned(_get) with
+					   must_sign: the request parsed,
+					   for kn_ocsp_respond_parsed */
 };
+
+/* Frees what info holds (the parsed request). */
+void	kn_ocsp_info_cleanup(struct kn_ocsp_info *info);
 
 /* Answers one DER OCSPRequest (RFC 6960) with a DER OCSPResponse in *out
  * (malloc'd): successful with good / revoked / unknown for each CertID,
@@ -321,6 +327,11 @@ int	kn_ocsp_presigned(struct kn_db *db, const struct kn_ca_env *env,
 	    size_t *outlen, struct kn_ocsp_info *info) KN_WUR;
 int	kn_ocsp_presigned_get(struct kn_db *db, const struct kn_ca_env *env,
 	    const char *b64, unsigned char **out, size_t *outlen,
+	    struct kn_ocsp_info *info) KN_WUR;
+/* kn_ocsp_respond for the request kn_ocsp_presigned(_get) parsed and left
+ * in pre->request (taken), so that it is not parsed twice. */
+int	kn_ocsp_respond_parsed(struct kn_db *db, const struct kn_ca_env *env,
+	    struct kn_ocsp_info *pre, unsigned char **out, size_t *outlen,
 	    struct kn_ocsp_info *info) KN_WUR;
 /* An OCSPResponse of only a status, no body (RFC 6960 4.2.1). */
 int	kn_ocsp_bare(int status, unsigned char **out, size_t *len) KN_WUR;

@@ -378,6 +378,41 @@ issuer_hashes(struct issuer *is)
 	return 0;
 }
 
+/*
+ * Whether a CertID's hashAlgorithm has no parameters or NULL ones, the
+ * only encodings of SHA-1 and SHA-256 (RFC 5754 section 2; RFC 3279
+ * section 2.2.1).  libcrypto takes any value there and writes it back as
+ * it read it, so a CertID with other parameters would be echoed into an
+ * answer that libcrypto itself cannot read back.
+ */
+static bool
+certid_alg_ok(OCSP_CERTID *id)
+{
+	unsigned char buf[512], *p = buf;
+	const unsigned char *q, *end;
+	int n;
+
+	if ((n = i2d_OCSP_CERTID(id, NULL)) <= 0 || n > (int)sizeof(buf) ||
+	    i2d_OCSP_CERTID(id, &p) != n)
+		return false;
+	/* CertID SEQUENCE, then the AlgorithmIdentifier SEQUENCE. */
+	q = buf;
+	if (*q++ != 0x30)
+		return false;
+	if (*q & 0x80)
+		q += 1 + (*q & 0x7f);
+	else
+		q++;
+	if (q + 2 > buf + n || q[0] != 0x30 || (q[1] & 0x80))
+		return false;
+	end = q + 2 + q[1];
+	q += 2;
+	if (end > buf + n || q + 2 > end || q[0] != 0x06)
+		return false;
+	q += 2 + q[1];					/* the OID */
+	return q == end || (q + 2 == end && q[0] == 0x05 && q[1] == 0x00);
+}
+
 /* Index into v of the CA that id names, or -1 (not ours, or a hash we do
  * not take). */
 static int
@@ -1001,8 +1036,9 @@ issuers_cached(struct kn_db *db, bool reload, struct issuer **v,
  * signature is left to the caller (info->must_sign). */
 static int
 respond(struct kn_db *db, const struct kn_ca_env *env,
-    const unsigned char *req, size_t reqlen, bool may_sign,
-    unsigned char **out, size_t *outlen, struct kn_ocsp_info *info)
+    const unsigned char *req, size_t reqlen, OCSP_REQUEST *given,
+    bool may_sign, unsigned char **out, size_t *outlen,
+    struct kn_ocsp_info *info)
 {
 	const unsigned char *p = req;
 	OCSP_REQUEST *rq = NULL;
@@ -1025,7 +1061,9 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 		goto bare;
 	}
 	status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
-	if (reqlen == 0 || reqlen > 65536 ||
+	if ((rq = given) != NULL)
+		given = NULL;
+	else if (reqlen == 0 || reqlen > 65536 ||
 	    (rq = d2i_OCSP_REQUEST(NULL, &p, (long)reqlen)) == NULL ||
 	    p != req + reqlen) {
 		info->why = "not a DER OCSPRequest (RFC 6960 section 4.1.1)";
@@ -1048,6 +1086,8 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 	    OBJ_obj2nid(md) == NID_sha1 && ASN1_STRING_length(sn) <= 20;
 	if (!cacheable && !may_sign) {
 		info->must_sign = true;
+		info->request = rq;
+		rq = NULL;
 		rc = 0;
 		goto out;
 	}
@@ -1077,6 +1117,12 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 		int w;
 
 		ids[k] = OCSP_onereq_get0_id(OCSP_request_onereq_get0(rq, k));
+		if (!certid_alg_ok(ids[k])) {
+			status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
+			info->why = "a CertID's hashAlgorithm has parameters "
+			    "other than NULL (RFC 5754 section 2)";
+			goto bare;
+		}
 		w = find_issuer(v, ncas, ids[k]);
 		if (w < 0 && !reloaded) {
 			/* A CA made since this thread read them. */
@@ -1112,6 +1158,8 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 	}
 	if (!may_sign) {
 		info->must_sign = true;
+		info->request = rq;
+		rq = NULL;
 		rc = 0;
 		goto out;
 	}
@@ -1131,7 +1179,28 @@ bare:
 	rc = kn_ocsp_bare(status, out, outlen);
 out:
 	OCSP_REQUEST_free(rq);
+	OCSP_REQUEST_free(given);
 	return rc;
+}
+
+void
+kn_ocsp_info_cleanup(struct kn_ocsp_info *info)
+{
+	OCSP_REQUEST_free(info->request);
+	info->request = NULL;
+}
+
+int
+kn_ocsp_respond_parsed(struct kn_db *db, const struct kn_ca_env *env,
+    struct kn_ocsp_info *pre, unsigned char **out, size_t *outlen,
+    struct kn_ocsp_info *info)
+{
+	OCSP_REQUEST *rq = pre->request;
+
+	pre->request = NULL;
+	if (rq == NULL)
+		return kn_err_set(KN_ERR_INVAL, "ocsp", "no parsed request");
+	return respond(db, env, NULL, 0, rq, true, out, outlen, info);
 }
 
 int
@@ -1139,7 +1208,7 @@ kn_ocsp_respond(struct kn_db *db, const struct kn_ca_env *env,
     const unsigned char *req, size_t reqlen, unsigned char **out,
     size_t *outlen, struct kn_ocsp_info *info)
 {
-	return respond(db, env, req, reqlen, true, out, outlen, info);
+	return respond(db, env, req, reqlen, NULL, true, out, outlen, info);
 }
 
 int
@@ -1147,7 +1216,7 @@ kn_ocsp_presigned(struct kn_db *db, const struct kn_ca_env *env,
     const unsigned char *req, size_t reqlen, unsigned char **out,
     size_t *outlen, struct kn_ocsp_info *info)
 {
-	return respond(db, env, req, reqlen, false, out, outlen, info);
+	return respond(db, env, req, reqlen, NULL, false, out, outlen, info);
 }
 
 /* kn_ocsp_presign, or for serial only (whatever its answer's age). */
@@ -1274,7 +1343,7 @@ respond_get(struct kn_db *db, const struct kn_ca_env *env, const char *b64,
 		    "appendix A.1)";
 		return kn_ocsp_bare(info->status, out, outlen);
 	}
-	rc = respond(db, env, der, len, may_sign, out, outlen, info);
+	rc = respond(db, env, der, len, NULL, may_sign, out, outlen, info);
 	free(der);
 	return rc;
 }

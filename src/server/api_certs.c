@@ -207,8 +207,22 @@ ocsp_cached_reply(struct req *r, unsigned char *der, size_t len,
 struct ocsp_job {
 	const char		*b64;	/* the GET form, else the POST body */
 	bool			 ok;	/* kn_ocsp_respond succeeded */
+	struct kn_ocsp_info	 pre;	/* the worker's look, its request
+					   parsed */
 	struct kn_ocsp_info	 info;
 };
+
+static void
+ocsp_job_free(void *arg)
+{
+	struct ocsp_job *j = arg;
+
+	if (j == NULL)
+		return;
+	kn_ocsp_info_cleanup(&j->pre);
+	kn_ocsp_info_cleanup(&j->info);
+	free(j);
+}
 
 static int
 ocsp_sign(struct req *r, void *arg, struct sq_reply *out)
@@ -223,10 +237,16 @@ ocsp_sign(struct req *r, void *arg, struct sq_reply *out)
 	if (db == NULL)
 		return kn_ocsp_bare(OCSP_RESPONSE_STATUS_TRYLATER, &out->data,
 		    &out->len);
-	rc = j->b64 != NULL ? kn_ocsp_respond_get(db, r->srv->ca_env,
-	    j->b64, &out->data, &out->len, &j->info) : kn_ocsp_respond(db,
-	    r->srv->ca_env, (const unsigned char *)r->body.data, r->body.len,
-	    &out->data, &out->len, &j->info);
+	if (j->pre.request != NULL)
+		rc = kn_ocsp_respond_parsed(db, r->srv->ca_env, &j->pre,
+		    &out->data, &out->len, &j->info);
+	else if (j->b64 != NULL)
+		rc = kn_ocsp_respond_get(db, r->srv->ca_env, j->b64,
+		    &out->data, &out->len, &j->info);
+	else
+		rc = kn_ocsp_respond(db, r->srv->ca_env,
+		    (const unsigned char *)r->body.data, r->body.len,
+		    &out->data, &out->len, &j->info);
 	j->ok = rc == 0;
 	if (rc != 0)
 		rc = kn_ocsp_bare(OCSP_RESPONSE_STATUS_INTERNALERROR,
@@ -267,7 +287,7 @@ static const struct sq_kind ocsp_kind = {
 	.sign = ocsp_sign,
 	.overload = ocsp_overload,
 	.send = ocsp_send,
-	.free_arg = free,
+	.free_arg = ocsp_job_free,
 };
 
 /*
@@ -409,10 +429,12 @@ ocsp_answer(struct req *r, const char *b64, const unsigned char *der,
 	    b64, &out, &outlen, &info) : kn_ocsp_presigned(srv_db(r),
 	    r->srv->ca_env, der, len, &out, &outlen, &info);
 	if (rc == 0 && info.must_sign) {
-		if ((j = calloc(1, sizeof(*j))) == NULL)
+		if ((j = calloc(1, sizeof(*j))) == NULL) {
+			kn_ocsp_info_cleanup(&info);
 			rc = KN_ERR_NOMEM;
-		else {
+		} else {
 			j->b64 = b64;
+			j->pre = info;
 			return signq_submit(r, &ocsp_kind, j);
 		}
 	}

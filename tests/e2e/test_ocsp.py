@@ -145,6 +145,11 @@ def test_malformed_requests_get_malformed_request(ca, tmp_path, serve):
         ("17 CertIDs", srv.request("POST", "/ocsp",
                                    body=many.read_bytes())),
         ("long GET", srv.get("/ocsp/" + "A" * 8196)),
+        # A CertID whose SHA-1 has parameters other than NULL (here an
+        # empty [UNIVERSAL 0] constructed) must not be echoed into a
+        # signed answer: openssl could not read that answer back.
+        ("CertID hash parameters", srv.request(
+            "POST", "/ocsp", body=odd_params(pems, tmp_path))),
         # Over the anonymous body cap (16 KiB): HTTP 413, but still an
         # OCSPResponse, not an API error in JSON.
         ("20 KB POST", srv.request("POST", "/ocsp",
@@ -160,6 +165,16 @@ def test_malformed_requests_get_malformed_request(ca, tmp_path, serve):
             out.stdout + out.stderr), how
     # The server still answers afterwards.
     assert srv.get("/healthz").status == 200
+
+
+def odd_params(pems, d):
+    req = Path(d) / "odd.der"
+    openssl("ocsp", "-issuer", pems["issuing"], "-serial", "0x1234",
+            "-reqout", req)
+    der = req.read_bytes()
+    sha1 = bytes.fromhex("06052b0e03021a0500")
+    assert sha1 in der
+    return der.replace(sha1, bytes.fromhex("06052b0e03021a2000"))
 
 
 def test_certid_hash_other_than_sha1_or_sha256_is_unauthorized(ca, tmp_path,

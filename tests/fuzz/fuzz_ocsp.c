@@ -66,8 +66,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	out = NULL;
 	if (kn_ocsp_presigned(db, &env, data, size, &out, &len, &pre) != 0 ||
 	    (pre.must_sign != (out == NULL)) ||
+	    (pre.must_sign != (pre.request != NULL)) ||
 	    (!pre.must_sign && pre.status != st))
 		abort();
 	free(out);
+	/* Signing the request it parsed answers as the first call did. */
+	out = NULL;
+	if (pre.must_sign && (kn_ocsp_respond_parsed(db, &env, &pre, &out,
+	    &len, &info) != 0 || info.status != st || pre.request != NULL))
+		abort();
+	free(out);
+	kn_ocsp_info_cleanup(&pre);
 	return 0;
 }

@@ -789,8 +789,21 @@ check_presigned(struct fx *fx, const char *serial, bool nonce,
 	    &out, &outlen, &info), 0);
 	assert_int_equal(info.must_sign, want_must_sign);
 	if (want_must_sign) {
+		struct kn_ocsp_info done;
+
 		assert_null(out);
+		/* The request it parsed is signed without a second parse. */
+		assert_non_null(info.request);
+		assert_int_equal(kn_ocsp_respond_parsed(fx->db, &fx->env,
+		    &info, &out, &outlen, &done), 0);
+		assert_null(info.request);
+		assert_int_equal(done.status, 0);
+		assert_false(done.cached);
+		assert_non_null(out);
+		assert_int_equal(kn_ocsp_respond_parsed(fx->db, &fx->env,
+		    &info, &out, &outlen, &done), KN_ERR_INVAL);
 	} else {
+		assert_null(info.request);
 		assert_non_null(out);
 		assert_int_equal(info.status, 0);
 		assert_true(info.cached);
