@@ -606,7 +606,7 @@ check_request(const struct kn_tsa *t, const unsigned char *der, size_t len,
 	const ASN1_OBJECT *pol;
 	const EVP_MD *md;
 	const char *name;
-	int nid, fail = -1;
+	int nid, ptype = V_ASN1_UNDEF, fail = -1;
 
 	if (len > TSA_REQ_MAX) {
 		*why = "the request is larger than 8192 bytes";
@@ -631,7 +631,16 @@ check_request(const struct kn_tsa *t, const unsigned char *der, size_t len,
 	}
 	mi = TS_REQ_get_msg_imprint(req);
 	alg = TS_MSG_IMPRINT_get_algo(mi);
-	X509_ALGOR_get0(&aobj, NULL, NULL, alg);
+	X509_ALGOR_get0(&aobj, &ptype, NULL, alg);
+	/* The hash algorithms take no parameters or NULL ones (RFC 5754
+	 * section 2); libcrypto would copy anything else into TSTInfo,
+	 * where it could not read it back. */
+	if (ptype != V_ASN1_UNDEF && ptype != V_ASN1_NULL) {
+		*why = "the message imprint's hash algorithm has parameters "
+		    "other than NULL (RFC 5754 section 2)";
+		fail = KN_TSA_BAD_DATA_FORMAT;
+		goto out;
+	}
 	nid = OBJ_obj2nid(aobj);
 	if ((name = hash_name(nid)) == NULL) {
 		*why = nid == NID_md5 ? "MD5 message imprints are not "

@@ -177,6 +177,17 @@ def test_malformed_requests_get_bad_data_format(ca, tmp_path, serve, doc):
         assert "the data submitted has the wrong format" in text, (body,
                                                                    text)
         assert "RFC 3161 section 2.4.1" in text, (body, text)
+    # A hash algorithm with parameters other than NULL (an empty
+    # [UNIVERSAL 0] constructed) is refused, not copied into a token that
+    # openssl could not read back.
+    sha256 = bytes.fromhex("0609608648016503040201" "0500")
+    assert sha256 in good
+    status, text = rejection(srv, tmp_path, good.replace(
+        sha256, bytes.fromhex("0609608648016503040201" "2000")))
+    assert status == 200, text
+    assert "Status: Rejected." in text, text
+    assert "the data submitted has the wrong format" in text, text
+    assert "RFC 5754 section 2" in text, text
     # A body over the anonymous cap (16 KiB) is refused in RFC 3161's
     # words too, with HTTP 413, not an API error in JSON.
     status, text = rejection(srv, tmp_path, good + b"\x00" * 20000)
