@@ -54,6 +54,13 @@ grow(struct kn_buf *b, size_t need)
 	return 0;
 }
 
+void
+kn_buf_reserve(struct kn_buf *b, size_t n)
+{
+	if (b->len + n <= b->max && b->len + n >= b->len)
+		(void)grow(b, b->len + n);
+}
+
 int
 kn_buf_add(struct kn_buf *b, const void *p, size_t n)
 {

@@ -31,6 +31,9 @@ struct kn_buf {
 void	kn_buf_init(struct kn_buf *b, size_t max);
 /* Frees the storage; wipes it first (buffers may hold secrets). */
 void	kn_buf_cleanup(struct kn_buf *b);
+/* Makes room for n more bytes at once (a size known ahead spares the
+ * doublings); past max it leaves the buffer as it is. */
+void	kn_buf_reserve(struct kn_buf *b, size_t n);
 void	kn_buf_reset(struct kn_buf *b);
 int	kn_buf_add(struct kn_buf *b, const void *p, size_t n) KN_WUR;
 int	kn_buf_addstr(struct kn_buf *b, const char *s) KN_WUR;

@@ -825,6 +825,10 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	kn_buf_init(&tbs, 1 << 20);
 	kn_buf_init(&resp, 1 << 20);
 	kn_buf_init(&fin, 1 << 20);
+	/* An answer with one CertID and the responder's certificate. */
+	kn_buf_reserve(&tbs, 1024);
+	kn_buf_reserve(&resp, 2048);
+	kn_buf_reserve(&fin, 2048);
 	if ((rc = signer_get(db, env, "kakuin serve", &v[which].ca,
 	    &rp)) != 0) {
 		info->why = "the OCSP responder's key is not available";

@@ -292,6 +292,8 @@ kn__tsa_token(struct kn_buf *out, const struct kn__tsa_tmpl *tp,
 	kn_buf_init(&tst, TOKEN_MAX);
 	kn_buf_init(&attrs, TOKEN_MAX);
 	kn_buf_init(&mdattr, 256);
+	kn_buf_reserve(&tst, 1024);
+	kn_buf_reserve(&attrs, 1024);
 	put_tstinfo(&tst, tp, g);
 	if (tst.failed)
 		goto out;

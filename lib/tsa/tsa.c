@@ -768,6 +768,7 @@ kn_tsa_respond(struct kn_tsa *t, struct kn_db *db,
 		    "could be reserved for the token", out, outlen);
 	}
 	kn_buf_init(&resp, 1 << 20);
+	kn_buf_reserve(&resp, 4096);	/* a token with its certificates */
 	rc = grant(t, u, serial, rq, &resp);
 	unit_put(t, u);
 	TS_REQ_free(rq);

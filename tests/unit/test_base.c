@@ -89,6 +89,21 @@ test_buf_cap(void **state)
 	    KN_ERR_TOOBIG);
 	kn_buf_cleanup(&b);
 
+	/* Reserving makes room at once within the cap, and past it changes
+	 * nothing (the cap still refuses later). */
+	kn_buf_init(&b, 4096);
+	kn_buf_reserve(&b, 3000);
+	assert_true(b.cap >= 3001);
+	s = b.data;
+	assert_int_equal(kn_buf_addstr(&b, "0123456789"), 0);
+	assert_ptr_equal(b.data, s);
+	len = b.cap;
+	kn_buf_reserve(&b, 5000);
+	assert_int_equal(b.cap, len);
+	assert_false(b.failed);
+	assert_string_equal(b.data, "0123456789");
+	kn_buf_cleanup(&b);
+
 	/* Stealing an untouched buffer gives an empty string. */
 	kn_buf_init(&b, 8);
 	s = kn_buf_steal(&b, &len);
