@@ -360,6 +360,7 @@ create(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	X509_NAME *subj = NULL;
 	char serial[KN_SERIAL_HEX], nb[21], na[21], label[64], *uri = NULL;
 	char *pem = NULL, *subject = NULL, now[21];
+	bool committed = false;
 	int rc;
 
 	memset(&up, 0, sizeof(up));
@@ -472,6 +473,8 @@ create(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	}
 	if ((rc = kn_db_commit(db)) != 0)
 		goto out;
+	/* The CA is made: its key stays, whatever follows. */
+	committed = true;
 	/* Its delegated OCSP responder, at once. */
 	if ((rc = kn_ocsp_signer(db, env, actor, name)) != 0)
 		goto out;
@@ -480,7 +483,7 @@ create(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 out:
 	kn_stmt_done(st);
 	kn_db_rollback(db);
-	if (rc != 0)
+	if (rc != 0 && !committed)
 		kn__drop_key(env, uri);
 	kn_ca_cleanup(&up);
 	kn_buf_cleanup(&detail);
