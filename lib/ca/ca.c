@@ -471,10 +471,11 @@ create(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 		    "ca.create_root", obj, &detail)) != 0)
 			goto out;
 	}
+	/* From here the CA may be made (a commit that reports a failure
+	 * may still have been applied): its key stays, whatever follows. */
+	committed = true;
 	if ((rc = kn_db_commit(db)) != 0)
 		goto out;
-	/* The CA is made: its key stays, whatever follows. */
-	committed = true;
 	/* Its delegated OCSP responder, at once. */
 	if ((rc = kn_ocsp_signer(db, env, actor, name)) != 0)
 		goto out;

@@ -78,6 +78,7 @@ signer_make(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	unsigned char rnd[6];
 	char serial[KN_SERIAL_HEX], nb[21], na[21], now[21], label[64];
 	char obj[64], *uri = NULL, *pem = NULL;
+	bool sent = false;
 	int rc;
 
 	kn_buf_init(&detail, 2048);
@@ -153,11 +154,14 @@ signer_make(struct kn_db *db, const struct kn_ca_env *env, const char *actor,
 	snprintf(obj, sizeof(obj), "ca:%s", ca->name);
 	if ((rc = kn__audit(db, actor, "ca.ocsp_signer", obj, &detail)) != 0)
 		goto out;
+	/* A commit that reports a failure may still have been applied:
+	 * from here the key stays. */
+	sent = true;
 	rc = kn_db_commit(db);
 out:
 	kn_stmt_done(st);
 	kn_db_rollback(db);
-	if (rc != 0)
+	if (rc != 0 && !sent)
 		kn__drop_key(env, uri);
 	kn_buf_cleanup(&detail);
 	X509_NAME_free(subj);
@@ -388,29 +392,28 @@ issuer_hashes(struct issuer *is)
 static bool
 certid_alg_ok(OCSP_CERTID *id)
 {
-	unsigned char buf[512], *p = buf;
-	const unsigned char *q, *end;
-	int n;
+	unsigned char *der = NULL;
+	const unsigned char *q;
+	const void *pval;
+	const ASN1_OBJECT *obj;
+	X509_ALGOR *alg = NULL;
+	long len;
+	int n, tag, xclass, ptype = V_ASN1_UNDEF;
+	bool ok = false;
 
-	if ((n = i2d_OCSP_CERTID(id, NULL)) <= 0 || n > (int)sizeof(buf) ||
-	    i2d_OCSP_CERTID(id, &p) != n)
+	if ((n = i2d_OCSP_CERTID(id, &der)) <= 0)
 		return false;
-	/* CertID SEQUENCE, then the AlgorithmIdentifier SEQUENCE. */
-	q = buf;
-	if (*q++ != 0x30)
-		return false;
-	if (*q & 0x80)
-		q += 1 + (*q & 0x7f);
-	else
-		q++;
-	if (q + 2 > buf + n || q[0] != 0x30 || (q[1] & 0x80))
-		return false;
-	end = q + 2 + q[1];
-	q += 2;
-	if (end > buf + n || q + 2 > end || q[0] != 0x06)
-		return false;
-	q += 2 + q[1];					/* the OID */
-	return q == end || (q + 2 == end && q[0] == 0x05 && q[1] == 0x00);
+	/* Into the CertID SEQUENCE: its first element is hashAlgorithm. */
+	q = der;
+	if ((ASN1_get_object(&q, &len, &tag, &xclass, n) & 0x80) == 0 &&
+	    tag == V_ASN1_SEQUENCE &&
+	    (alg = d2i_X509_ALGOR(NULL, &q, (long)(der + n - q))) != NULL) {
+		X509_ALGOR_get0(&obj, &ptype, &pval, alg);
+		ok = ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL;
+	}
+	X509_ALGOR_free(alg);
+	OPENSSL_free(der);
+	return ok;
 }
 
 /* Index into v of the CA that id names, or -1 (not ours, or a hash we do

@@ -99,6 +99,7 @@ kn_ca_issue_service(struct kn_db *db, const struct kn_ca_env *env,
 	X509_NAME *subj = NULL;
 	unsigned char rnd[6];
 	char label[64], nb[21], spki[65];
+	bool stored = false;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -156,10 +157,14 @@ kn_ca_issue_service(struct kn_db *db, const struct kn_ca_env *env,
 	}
 	kn__asn1_time(nb, X509_get0_notBefore(x));
 	kn__asn1_time(out->not_after, X509_get0_notAfter(x));
+	/* Once the store is asked to keep it, the key stays: a commit that
+	 * reports a failure may still have been applied. */
+	stored = true;
 	rc = store(db, actor, &ca, p, out, b.shard, spki, nb);
 out:
 	if (rc != 0) {
-		kn__drop_key(env, out->key_uri);
+		if (!stored)
+			kn__drop_key(env, out->key_uri);
 		kn_service_cert_cleanup(out);
 	}
 	kn_ca_cleanup(&ca);

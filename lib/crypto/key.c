@@ -885,10 +885,17 @@ kn_signer_sign(struct kn_signer *s, const EVP_MD *md, const void *tbs,
 	int r = 0;
 
 	if (s->p11 != NULL && kn_p11sign_takes(s->p11, md)) {
+		size_t cap = *siglen;
+
 		if (EVP_Digest(tbs, n, dg, &dlen, md, NULL) != 1)
 			return kn_err_set(KN_ERR_CRYPTO, NULL,
 			    "cannot compute the digest to sign");
-		return kn_p11sign_digest(s->p11, md, dg, dlen, sig, siglen);
+		if (kn_p11sign_digest(s->p11, md, dg, dlen, sig, siglen) == 0)
+			return 0;
+		/* The token failed twice in the signer's sessions: once more
+		 * through libp11's, as kn_key_load's key signs. */
+		*siglen = cap;
+		kn_err_clear();
 	}
 	if ((ctx = EVP_MD_CTX_new()) == NULL ||
 	    EVP_DigestSignInit(ctx, NULL, md, NULL, s->pkey) != 1 ||

@@ -522,7 +522,7 @@ kn_p11_destroy(const char *module, const char *conf, const char *token,
 	};
 	CK_OBJECT_HANDLE h[8];
 	CK_SLOT_ID slot;
-	CK_ULONG i, n = 0;
+	CK_ULONG i, n = 0, npriv;
 	CK_RV rv;
 	int r;
 
@@ -551,6 +551,22 @@ kn_p11_destroy(const char *module, const char *conf, const char *token,
 	if (n == 0) {
 		r = kn_err_set(KN_ERR_NOTFOUND, "uri", "PKCS#11 token \"%s\" "
 		    "holds no object labelled \"%s\"", token, label);
+		goto out;
+	}
+	/* One key pair only: two processes may each have made a pair under
+	 * this label, and the other's may be in use. */
+	for (i = 0, npriv = 0; i < n; i++) {
+		CK_OBJECT_CLASS cls = 0;
+		CK_ATTRIBUTE a = { CKA_CLASS, &cls, sizeof(cls) };
+
+		if (d.f->C_GetAttributeValue(d.s, h[i], &a, 1) == CKR_OK &&
+		    cls == CKO_PRIVATE_KEY)
+			npriv++;
+	}
+	if (npriv > 1 || n > 2) {
+		r = kn_err_set(KN_ERR_STATE, "uri", "PKCS#11 token \"%s\" "
+		    "holds more than one key labelled \"%s\"; none was "
+		    "destroyed", token, label);
 		goto out;
 	}
 	for (i = 0; i < n; i++) {
@@ -1140,6 +1156,7 @@ sess_open(struct kn_p11sign *ps, struct p11sess *ss)
 	CK_OBJECT_HANDLE h[2], c;
 	CK_ULONG n = 0;
 	CK_RV rv;
+	int tries;
 
 	rv = ps->f->C_OpenSession(ps->slot, CKF_SERIAL_SESSION, NULL, NULL,
 	    &ss->s);
@@ -1155,12 +1172,20 @@ sess_open(struct kn_p11sign *ps, struct p11sess *ss)
 	find[2].type = CKA_TOKEN;
 	find[2].pValue = &yes;
 	find[2].ulValueLen = sizeof(yes);
-	if ((rv = ps->f->C_FindObjectsInit(ss->s, find, 3)) != CKR_OK)
-		goto fail;
-	rv = ps->f->C_FindObjects(ss->s, h, 2, &n);
-	(void)ps->f->C_FindObjectsFinal(ss->s);
-	if (rv != CKR_OK)
-		goto fail;
+	/* SoftHSM2 rereads its token directory after a change (a key made
+	 * a moment ago) and may then list the objects wrongly to a search
+	 * that runs beside the reread: look again before giving up. */
+	for (tries = 0; tries < 3; tries++) {
+		if ((rv = ps->f->C_FindObjectsInit(ss->s, find, 3)) != CKR_OK)
+			goto fail;
+		rv = ps->f->C_FindObjects(ss->s, h, 2, &n);
+		(void)ps->f->C_FindObjectsFinal(ss->s);
+		if (rv != CKR_OK)
+			goto fail;
+		if (n == 1)
+			break;
+		usleep(1000);
+	}
 	if (n != 1) {
 		sess_close(ps, ss);
 		return kn_err_set(KN_ERR_NOTFOUND, "uri",
@@ -1280,8 +1305,11 @@ kn_p11sign_digest(struct kn_p11sign *ps, const EVP_MD *md,
 	/* A second try with a new session: the token may have been
 	 * reinserted or its session closed under us. */
 	for (tries = 0; tries < 2; tries++) {
-		if (!ss->open && (r = sess_open(ps, ss)) < 0)
+		if (!ss->open && (r = sess_open(ps, ss)) < 0) {
+			if (tries == 0)
+				continue;
 			goto out;
+		}
 		out = ps->ec ? ecsig : sig;
 		len = ps->ec ? (CK_ULONG)sizeof(ecsig) : (CK_ULONG)*siglen;
 		if ((rv = sess_sign(ps, ss, md, dg, dlen, out, &len)) ==

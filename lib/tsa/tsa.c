@@ -392,16 +392,6 @@ unit_make(struct kn_tsa *t, struct kn_db *db, const struct kn_ca_env *env,
 	}
 	if (rc == 0 && serial != NULL)
 		snprintf(serial, KN_SERIAL_HEX, "%s", sc.serial);
-	/* A unit not recorded is never used: its key would only pile up
-	 * in the token as the next try makes another. */
-	if (rc != 0) {
-		struct kn_error saved = *kn_err_get();
-
-		if (kn_key_destroy(env->ks, sc.key_uri) != 0) {
-			/* It stays, unused. */
-		}
-		*kn_err_get_mut() = saved;
-	}
 	kn_service_cert_cleanup(&sc);
 	return rc;
 }
