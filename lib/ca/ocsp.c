@@ -185,6 +185,7 @@ out:
 #define SIGNER_TTL	60
 
 /* A responder as a signed answer needs it, shared by reference. */
+#define SIG_MAX		1024	/* an RSA-4096 signature is 512 bytes */
 struct responder {
 	int		 refs;		/* atomic */
 	X509		*cert;
@@ -192,6 +193,9 @@ struct responder {
 	unsigned char	 kh[SHA_DIGEST_LENGTH];	/* SHA-1 of its key */
 	unsigned char	*der;		/* its certificate */
 	size_t		 derlen;
+	const EVP_MD	*md;		/* its signature's digest */
+	size_t		 sigmax;	/* its longest signature */
+	struct kn_buf	 alg;		/* signatureAlgorithm, DER */
 };
 
 static void
@@ -202,6 +206,7 @@ responder_put(struct responder *rp)
 		return;
 	X509_free(rp->cert);
 	OPENSSL_free(rp->der);
+	kn_buf_cleanup(&rp->alg);
 	free(rp);
 }
 
@@ -210,8 +215,10 @@ static int
 responder_new(struct responder **out, X509 *cert, struct kn_signer *key)
 {
 	struct responder *rp;
+	EVP_PKEY *pkey;
+	unsigned char *p = NULL;
 	unsigned int khlen = 0;
-	int n;
+	int n, sig_nid;
 
 	if ((rp = calloc(1, sizeof(*rp))) == NULL) {
 		X509_free(cert);
@@ -220,15 +227,35 @@ responder_new(struct responder **out, X509 *cert, struct kn_signer *key)
 	rp->refs = 1;
 	rp->cert = cert;
 	rp->key = key;
+	kn_buf_init(&rp->alg, 64);
+	pkey = kn_signer_pkey(key);
+	rp->md = kn__md_for(pkey);
 	/* responderID byKey (RFC 6960 section 4.2.2.3). */
 	if (X509_pubkey_digest(cert, EVP_sha1(), rp->kh, &khlen) != 1 ||
 	    khlen != sizeof(rp->kh) ||
-	    (n = i2d_X509(cert, &rp->der)) <= 0) {
+	    (n = i2d_X509(cert, &rp->der)) <= 0 ||
+	    OBJ_find_sigid_by_algs(&sig_nid, rp->md ?
+	    EVP_MD_get_type(rp->md) : NID_undef,
+	    EVP_PKEY_get_base_id(pkey)) != 1 ||
+	    EVP_PKEY_get_size(pkey) <= 0 ||
+	    EVP_PKEY_get_size(pkey) > SIG_MAX) {
 		responder_put(rp);
 		return kn_err_set(KN_ERR_CRYPTO, "ocsp", "the OCSP responder "
 		    "certificate cannot be encoded");
 	}
 	rp->derlen = (size_t)n;
+	rp->sigmax = (size_t)EVP_PKEY_get_size(pkey);
+	/* sha*WithRSAEncryption takes NULL parameters (RFC 4055 section
+	 * 5), ecdsa-with-SHA* none (RFC 5758 section 3.2). */
+	kn_der_put_i2d(&rp->alg, &p, i2d_ASN1_OBJECT(OBJ_nid2obj(sig_nid),
+	    &p));
+	if (EVP_PKEY_get_base_id(pkey) == EVP_PKEY_RSA)
+		kn_der_tlv(&rp->alg, 0x05, NULL, 0);
+	kn_der_wrap(&rp->alg, 0, 0x30);
+	if (rp->alg.failed) {
+		responder_put(rp);
+		return KN_ERR_NOMEM;
+	}
 	*out = rp;
 	return 0;
 }
@@ -817,13 +844,11 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 {
 	struct kn_buf tbs, resp, fin;
 	struct responder *rp = NULL;
-	EVP_PKEY *key;
-	const EVP_MD *md;
-	unsigned char *sig = NULL, *p = NULL;
+	unsigned char sig[1 + SIG_MAX], *p = NULL;
 	size_t siglen, m, r;
 	time_t now = time(NULL);
 	char dbst[8];
-	int k, st, sig_nid, idx, rc;
+	int k, st, idx, rc;
 
 	kn_buf_init(&tbs, 1 << 20);
 	kn_buf_init(&resp, 1 << 20);
@@ -837,7 +862,6 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 		info->why = "the OCSP responder's key is not available";
 		goto out;
 	}
-	key = kn_signer_pkey(rp->key);
 	kn_time_rfc3339(info->this_update, now);
 	kn_time_rfc3339(info->next_update, now + OCSP_HOURS * 3600L);
 	/* ResponseData: responderID byKey [2], the SHA-1 of the responder's
@@ -873,26 +897,16 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 		goto out;
 	}
 	/* The signature over the DER of ResponseData. */
-	md = kn__md_for(key);
 	rc = KN_ERR_CRYPTO;
 	info->why = "the response cannot be signed";
-	if (OBJ_find_sigid_by_algs(&sig_nid, md ? EVP_MD_get_type(md) :
-	    NID_undef, EVP_PKEY_get_base_id(key)) != 1 ||
-	    (siglen = (size_t)EVP_PKEY_get_size(key)) == 0 ||
-	    (sig = malloc(siglen + 1)) == NULL ||
-	    kn_signer_sign(rp->key, md, tbs.data, tbs.len, sig + 1,
+	siglen = rp->sigmax;
+	if (kn_signer_sign(rp->key, rp->md, tbs.data, tbs.len, sig + 1,
 	    &siglen) != 0)
 		goto out;
 	sig[0] = 0;				/* BIT STRING: no unused bits */
 	/* BasicOCSPResponse */
 	kn_buf_putn(&resp, tbs.data, tbs.len);
-	m = resp.len;				/* signatureAlgorithm */
-	kn_der_put_i2d(&resp, &p, i2d_ASN1_OBJECT(OBJ_nid2obj(sig_nid), &p));
-	/* sha*WithRSAEncryption takes NULL parameters (RFC 4055 section
-	 * 5), ecdsa-with-SHA* none (RFC 5758 section 3.2). */
-	if (EVP_PKEY_get_base_id(key) == EVP_PKEY_RSA)
-		kn_der_tlv(&resp, 0x05, NULL, 0);
-	kn_der_wrap(&resp, m, 0x30);
+	kn_buf_putn(&resp, rp->alg.data, rp->alg.len);	/* signatureAlgorithm */
 	kn_der_tlv(&resp, 0x03, sig, siglen + 1);
 	/* The responder's certificate goes along so that clients can check
 	 * it chains to the issuer (RFC 6960 section 4.2.2.2). */
@@ -922,7 +936,6 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	}
 	rc = 0;
 out:
-	free(sig);
 	kn_buf_cleanup(&tbs);
 	kn_buf_cleanup(&resp);
 	kn_buf_cleanup(&fin);
