@@ -8,7 +8,7 @@ import urllib.parse
 from pathlib import Path
 
 from test_ca import (ca, issue, make_csr, openssl, save_cert,  # noqa
-                     write_ca_pems)
+                     set_conf, write_ca_pems)
 
 
 def chain(pems, d):
@@ -48,6 +48,32 @@ def test_good_and_revoked_with_nonce(ca, tmp_path, serve):
     # openssl sent a nonce and found it echoed (else it warns).
     assert "OCSP Nonce" in out and "WARNING" not in out, out
     assert "Next Update:" in out, out
+
+
+def test_rsa_responder_signs_in_the_token(ca, tmp_path, serve):
+    """An RSA hierarchy: its responder key (RSA-3072 in the token) signs
+    each nonce answer through the signer (CKM_RSA_PKCS over a SHA-256
+    DigestInfo), and openssl verifies good and revoked."""
+    set_conf(ca, ca_key_alg="rsa-3072")
+    ca.ok("ca", "init", "--root", "rsaroot", "--issuing", "rsaiss")
+    pems = write_ca_pems(ca, tmp_path)
+    cp = Path(tmp_path) / "rsachain.pem"
+    cp.write_text(pems["rsaiss"].read_text() + pems["rsaroot"].read_text())
+    _, csr = make_csr(tmp_path, "ec-p256")
+    good = issue(ca, "smime-sponsor-multipurpose", csr,
+                 extra=("--ca", "rsaiss"))
+    bad = issue(ca, "smime-sponsor-multipurpose", csr, who="hanako",
+                given="花子", surname="佐藤", extra=("--ca", "rsaiss"))
+    ca.ok("cert", "revoke", bad, "--reason", "keyCompromise")
+    gp = save_cert(ca, good, tmp_path / "rgood.pem")
+    bp = save_cert(ca, bad, tmp_path / "rbad.pem")
+    srv = serve(ca)
+    out = ask(srv, pems["rsaiss"], cp, "-cert", gp, "-cert", bp)
+    assert "Response verify OK" in out, out
+    assert "Signature Algorithm: sha256WithRSAEncryption" in out, out
+    assert "%s: good" % gp in out, out
+    assert "%s: revoked" % bp in out, out
+    assert "OCSP Nonce" in out and "WARNING" not in out, out
 
 
 def test_unknown_serial_with_sha256_certid_no_nonce(ca, tmp_path, serve):
