@@ -410,37 +410,35 @@ issuer_hashes(struct issuer *is)
 }
 
 /*
- * Whether a CertID's hashAlgorithm has no parameters or NULL ones, the
- * only encodings of SHA-1 and SHA-256 (RFC 5754 section 2; RFC 3279
- * section 2.2.1).  libcrypto takes any value there and writes it back as
- * it read it, so a CertID with other parameters would be echoed into an
- * answer that libcrypto itself cannot read back.
+ * Whether the DER of a CertID has a hashAlgorithm without parameters or
+ * with NULL ones, the only encodings of SHA-1 and SHA-256 (RFC 5754
+ * section 2; RFC 3279 section 2.2.1).  libcrypto takes any value there
+ * and writes it back as it read it, so a CertID with other parameters
+ * would be echoed into an answer that libcrypto itself cannot read back.
+ * Checked on the encoding put_single writes anyway.
  */
-static bool
-certid_alg_ok(OCSP_CERTID *id)
-{
-	unsigned char *der = NULL;
-	const unsigned char *q;
-	const void *pval;
-	const ASN1_OBJECT *obj;
-	X509_ALGOR *alg = NULL;
-	long len;
-	int n, tag, xclass, ptype = V_ASN1_UNDEF;
-	bool ok = false;
+static const char certid_params_why[] = "a CertID's hashAlgorithm has "
+    "parameters other than NULL (RFC 5754 section 2)";
 
-	if ((n = i2d_OCSP_CERTID(id, &der)) <= 0)
+static bool
+certid_alg_ok(const unsigned char *der, size_t n)
+{
+	const unsigned char *q = der, *end;
+	long len;
+	int tag, xclass;
+
+	/* CertID, then its first element, hashAlgorithm, then the OID. */
+	if ((ASN1_get_object(&q, &len, &tag, &xclass, (long)n) & 0x80) ||
+	    tag != V_ASN1_SEQUENCE ||
+	    (ASN1_get_object(&q, &len, &tag, &xclass, (long)(der + n - q)) &
+	    0x80) || tag != V_ASN1_SEQUENCE)
 		return false;
-	/* Into the CertID SEQUENCE: its first element is hashAlgorithm. */
-	q = der;
-	if ((ASN1_get_object(&q, &len, &tag, &xclass, n) & 0x80) == 0 &&
-	    tag == V_ASN1_SEQUENCE &&
-	    (alg = d2i_X509_ALGOR(NULL, &q, (long)(der + n - q))) != NULL) {
-		X509_ALGOR_get0(&obj, &ptype, &pval, alg);
-		ok = ptype == V_ASN1_UNDEF || ptype == V_ASN1_NULL;
-	}
-	X509_ALGOR_free(alg);
-	OPENSSL_free(der);
-	return ok;
+	end = q + len;
+	if ((ASN1_get_object(&q, &len, &tag, &xclass, (long)(end - q)) &
+	    0x80) || tag != V_ASN1_OBJECT)
+		return false;
+	q += len;
+	return q == end || (end - q == 2 && q[0] == 0x05 && q[1] == 0x00);
 }
 
 /* Index into v of the CA that id names, or -1 (not ours, or a hash we do
@@ -661,7 +659,11 @@ put_single(struct kn_db *db, struct kn_buf *b, OCSP_CERTID *id,
 		}
 	}
 	*wrote = status;
+	r = b->len;
 	kn_der_put_i2d(b, &p, i2d_OCSP_CERTID(id, &p));		/* certID */
+	if (!b->failed && !certid_alg_ok((unsigned char *)b->data + r,
+	    b->len - r))
+		return KN_ERR_VERIFY;
 	switch (status) {
 	case V_OCSP_CERTSTATUS_GOOD:
 		kn_buf_putn(b, "\x80\x00", 2);		/* good [0] NULL */
@@ -873,7 +875,8 @@ sign_answer(struct kn_db *db, const struct kn_ca_env *env,
 	for (k = 0; k < n; k++) {
 		if ((rc = put_single(db, &tbs, ids[k], v, ncas, &v[which],
 		    now, &st, k == 0 ? info->cert_status : dbst)) != 0) {
-			info->why = "a certificate's status cannot be read";
+			info->why = rc == KN_ERR_VERIFY ? certid_params_why :
+			    "a certificate's status cannot be read";
 			goto out;
 		}
 		if (k == 0)
@@ -1137,12 +1140,6 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 		int w;
 
 		ids[k] = OCSP_onereq_get0_id(OCSP_request_onereq_get0(rq, k));
-		if (!certid_alg_ok(ids[k])) {
-			status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
-			info->why = "a CertID's hashAlgorithm has parameters "
-			    "other than NULL (RFC 5754 section 2)";
-			goto bare;
-		}
 		w = find_issuer(v, ncas, ids[k]);
 		if (w < 0 && !reloaded) {
 			/* A CA made since this thread read them. */
@@ -1184,8 +1181,11 @@ respond(struct kn_db *db, const struct kn_ca_env *env,
 		goto out;
 	}
 	if (sign_answer(db, env, v, ncas, which, ids, n, rq, out, outlen,
-	    info, &first) != 0)
+	    info, &first) != 0) {
+		if (info->why == certid_params_why)
+			status = OCSP_RESPONSE_STATUS_MALFORMEDREQUEST;
 		goto bare;
+	}
 	info->status = OCSP_RESPONSE_STATUS_SUCCESSFUL;
 	info->cacheable = cacheable;
 	if (cacheable && first != V_OCSP_CERTSTATUS_UNKNOWN)
